@@ -1,0 +1,158 @@
+"""Routes of the union catalogue: records, import/export, items."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from catalog import export, items, records
+from catalog import repository as repo
+from catalog.importer import ImportOptions, import_marc
+from catalog.schemas import (
+    ImportResultRead,
+    ItemCreate,
+    ItemRead,
+    RecordCreate,
+    RecordPage,
+    RecordRead,
+    RecordSummary,
+    RecordUpdate,
+    RecordVersionRead,
+)
+from ils.auth.principal import Principal
+from ils.clock import get_clock
+from ils.db import Database
+from ils.http import Now, ReadSession, WriteSession, database, require
+
+router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+Cataloguer = Annotated[Principal, Depends(require("records:write"))]
+StaffReader = Annotated[Principal, Depends(require("records:read"))]
+ItemWriter = Annotated[Principal, Depends(require("items:write"))]
+
+ExportFormat = Literal["iso2709", "marcxml", "marc21xml", "json"]
+
+
+@router.post("/records/import", response_model=ImportResultRead)
+def import_records(
+    _: Cataloguer,
+    principal: Cataloguer,
+    db: Annotated[Database, Depends(database)],
+    file: Annotated[UploadFile, File(description="ISO 2709 or MARCXML file")],
+    flavour: Annotated[Literal["marc21", "cnmarc"] | None, Form(description="Override flavour detection")] = None,
+    encoding: Annotated[str | None, Form(description="Override encoding detection: utf-8, marc-8, gb18030 ...")] = None,
+    unit: Annotated[str | None, Form(description="Owning unit for holdings that name none")] = None,
+) -> ImportResultRead:
+    """Import a MARC file. Every rejected record is listed with its position, code and reason;
+    the rest of the file still imports. Re-importing merges instead of duplicating."""
+    result = import_marc(
+        db, file.file,
+        ImportOptions(flavour=flavour, encoding=encoding or None, unit_code=unit or None,
+                      filename=file.filename or "upload", actor=principal.label),
+        clock=get_clock(),
+    )
+    return ImportResultRead.model_validate(result, from_attributes=True)
+
+
+@router.get("/records", response_model=RecordPage)
+def list_records(
+    session: ReadSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RecordPage:
+    """Records in the order they were catalogued (public, for the OPAC)."""
+    total, rows = repo.page_records(session, limit, offset)
+    counts = repo.item_counts(session, [r.id for r in rows])
+    return RecordPage(total=total, limit=limit, offset=offset, records=[
+        RecordSummary(id=r.id, flavour=r.flavour, version=r.version, title=r.title,  # type: ignore[arg-type]
+                      responsibility=r.responsibility, isbn=r.isbn, publisher=r.publisher, year=r.year,
+                      clc=r.clc, copies=counts.get(r.id, 0))
+        for r in rows
+    ])
+
+
+@router.get("/records/export", responses={200: {"content": {"application/marc": {}, "application/xml": {}}}})
+def export_records(
+    session: ReadSession,
+    _: StaffReader,
+    format: Annotated[ExportFormat, Query(description="iso2709, marcxml (own flavour), marc21xml (CNMARC crosswalked), json")] = "iso2709",
+) -> StreamingResponse:
+    """Every record of the catalogue, streamed, as UTF-8 with the encoding marks set."""
+    media, suffix = export.MEDIA_TYPES[format]
+    return StreamingResponse(
+        export.stream(session, format), media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="catalogue.{suffix}"'},
+    )
+
+
+@router.get(
+    "/records/{record_id}",
+    response_model=RecordRead,
+    responses={200: {"content": {"application/marc": {}, "application/xml": {}}}},
+)
+def get_record(
+    record_id: int,
+    session: ReadSession,
+    response: Response,
+    format: Annotated[ExportFormat | None, Query(description="Return the MARC instead of the fields")] = None,
+) -> RecordRead | Response:
+    """A record's fields and its copies by unit (public). With ``format`` the MARC itself:
+    iso2709 or marcxml in the record's own flavour, marc21xml crosswalked to MARC21, or json."""
+    record = records.get_record(session, record_id)
+    if format is not None:
+        media, _suffix = export.MEDIA_TYPES[format]
+        return Response(export.one(record, format), media_type=media, headers={"ETag": records.etag(record)})
+    response.headers["ETag"] = records.etag(record)
+    return records.read_record(session, record)
+
+
+@router.get("/records/{record_id}/versions", response_model=list[RecordVersionRead])
+def record_versions(record_id: int, session: ReadSession, _: StaffReader) -> list[RecordVersionRead]:
+    """Every version of a record with who changed it and when."""
+    records.get_record(session, record_id)
+    return [RecordVersionRead.model_validate(v, from_attributes=True) for v in repo.versions(session, record_id)]
+
+
+@router.post("/records", response_model=RecordRead, status_code=201)
+def create_record(
+    body: RecordCreate, session: WriteSession, now: Now, principal: Cataloguer, response: Response
+) -> RecordRead:
+    """Catalogue a new record from MARC-in-JSON. 409 RECORD_ISBN_TAKEN if its ISBN is already catalogued."""
+    record = records.create_record(session, body.flavour, body.marc, principal.label, now)
+    response.headers["ETag"] = records.etag(record)
+    response.headers["Location"] = f"/api/v1/records/{record.id}"
+    return records.read_record(session, record)
+
+
+@router.put("/records/{record_id}", response_model=RecordRead)
+def update_record(
+    record_id: int,
+    body: RecordUpdate,
+    session: WriteSession,
+    now: Now,
+    principal: Cataloguer,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The ETag from the GET you edited")] = None,
+) -> RecordRead:
+    """Replace a record's MARC. Needs If-Match: a stale ETag gets 412 RECORD_VERSION_STALE,
+    so nobody silently overwrites a colleague's edit; none gets 428."""
+    expected = records.parse_if_match(if_match)
+    record = records.update_record(session, record_id, expected, body.marc, principal.label, now)
+    response.headers["ETag"] = records.etag(record)
+    return records.read_record(session, record)
+
+
+@router.post("/items", response_model=ItemRead, status_code=201)
+def create_item(body: ItemCreate, session: WriteSession, now: Now, principal: ItemWriter) -> ItemRead:
+    """Add a copy. A unit librarian may only add copies owned by a unit they serve."""
+    principal.require_unit(body.unit)
+    if body.current_unit:
+        principal.require_unit(body.current_unit)
+    return items.read_item(session, items.create_item(session, body, now))
+
+
+@router.get("/items/{barcode}", response_model=ItemRead)
+def get_item(barcode: str, session: ReadSession, _: StaffReader) -> ItemRead:
+    """A copy by barcode."""
+    return items.read_item(session, items.get_item(session, barcode))

@@ -1,0 +1,18 @@
+"""Stable error codes of the catalogue (the MARC codec's own codes are in catalog.marc.codes)."""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    "RECORD_NOT_FOUND": "No record has that id.",
+    "RECORD_VERSION_STALE": "The record changed since it was read (If-Match does not match): reload and redo the edit.",
+    "RECORD_PRECONDITION_REQUIRED": "An update must send If-Match with the ETag it read, so it cannot overwrite a colleague's edit.",
+    "RECORD_ISBN_TAKEN": "Another record already carries that ISBN; edit or merge that record instead.",
+    "RECORD_FLAVOUR_INVALID": "The flavour is not marc21 or cnmarc.",
+    "ITEM_NOT_FOUND": "No item has that barcode.",
+    "ITEM_BARCODE_TAKEN": "Another item already has that barcode (barcodes are unique in the network).",
+    "ITEM_TYPE_INVALID": "The item type is not one of the known types.",
+    "ITEM_UNIT_UNKNOWN": "A holding names a unit code the network does not have; the copy was not created.",
+    "ITEM_UNIT_MISSING": "A holding names no unit and the import gave no default unit; the copy was not created.",
+    "ITEM_BARCODE_MISSING": "A holding has no barcode; the copy was not created.",
+    "EXPORT_FORMAT_INVALID": "The export format is not iso2709, marcxml, marc21xml or json.",
+}

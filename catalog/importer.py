@@ -1,0 +1,387 @@
+"""Importing MARC files into the union catalogue (统一编目).
+
+A file is read record by record (catalog.marc streams it, so memory stays flat) and written
+in batches. Each batch is one transaction; a file is many. That is deliberate: a vendor file
+of 100,000 records must not hold one transaction open for minutes, and because an import
+merges instead of duplicating, re-running a file after a crash finishes the job with nothing
+counted twice.
+
+De-duplication: an incoming record joins an existing one when they share a normalised
+ISBN-13; failing that, when their title + responsibility + edition + year keys agree and at
+least one side has no ISBN (two different ISBNs mean two manifestations, e.g. paperback and
+hardback). The existing record stays the master; the incoming one adds its ISBNs, a source
+row and its holdings (items), so every source's copies are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog import repository as repo
+from catalog.marc import (
+    ExtractError,
+    Extracted,
+    MarcFile,
+    ReadRecord,
+    RejectedRecord,
+    call_number_sort_key,
+    extract,
+    match_key,
+    to_json,
+)
+from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsbn, RecordSource, RecordVersion
+from ils.clock import Clock, get_clock
+from ils.db import Database
+from ils.network import repository as units_repo
+from ils.outbox.models import OutboxMessage
+
+BATCH_SIZE = 500
+# A batch that collides with a concurrent import (same ISBN or barcode committed meanwhile)
+# is rolled back and redone; the second pass sees the other import's rows and merges.
+MAX_BATCH_ATTEMPTS = 5
+
+
+@dataclass
+class ImportOptions:
+    flavour: str | None = None
+    encoding: str | None = None
+    unit_code: str | None = None  # owning unit for holdings that name none
+    filename: str = ""
+    actor: str = "system"
+    batch_size: int = BATCH_SIZE
+
+
+@dataclass
+class Issue:
+    index: int
+    code: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    batch_id: int
+    filename: str
+    format: str | None
+    encoding: str | None
+    read: int = 0
+    imported: int = 0
+    merged: int = 0
+    rejected: int = 0
+    items_created: int = 0
+    record_ids: list[int] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    index: int
+    flavour: str
+    marc: dict[str, Any]
+    data: Extracted
+    key: str
+
+
+Progress = Callable[[int, int | None], None]
+
+
+def import_marc(
+    database: Database,
+    stream: BinaryIO,
+    options: ImportOptions,
+    *,
+    clock: Clock | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one file; raises MarcFileError only when the file cannot be read at all."""
+    clock = clock or get_clock()
+    marc_file = MarcFile(stream, flavour=options.flavour, encoding=options.encoding, name=options.filename)  # type: ignore[arg-type]
+
+    with database.session(write=True) as session:
+        if options.unit_code and units_repo.get_by_code(session, options.unit_code) is None:
+            from ils.errors import NotFound
+
+            raise NotFound("UNIT_NOT_FOUND", f"no unit with code {options.unit_code!r}")
+        batch = ImportBatch(
+            filename=options.filename[:500], format=None, flavour=options.flavour, encoding=options.encoding,
+            unit_code=options.unit_code, started_at=clock.now(), created_by=options.actor,
+        )
+        session.add(batch)
+        session.flush()
+        batch_id = batch.id
+        units = units_repo.id_by_code(session)
+
+    result = ImportResult(batch_id=batch_id, filename=options.filename, format=None, encoding=None)
+    pending: list[_Prepared] = []
+    seen_ids: set[int] = set()
+
+    def flush_pending() -> None:
+        if not pending:
+            return
+        _write_batch(database, pending, batch_id, units, options, clock, result, seen_ids)
+        pending.clear()
+
+    for entry in marc_file:
+        result.read += 1
+        if isinstance(entry, RejectedRecord):
+            result.rejected += 1
+            result.errors.append(Issue(entry.index, entry.code, entry.message))
+        else:
+            prepared = _prepare(entry, result)
+            if prepared is not None:
+                pending.append(prepared)
+        if len(pending) >= options.batch_size:
+            flush_pending()
+            if progress:
+                progress(result.read, _tell(stream))
+    flush_pending()
+    if progress:
+        progress(result.read, _tell(stream))
+
+    result.format = marc_file.format
+    result.encoding = marc_file.encoding
+    with database.session(write=True) as session:
+        batch = session.get(ImportBatch, batch_id)
+        assert batch is not None
+        batch.format, batch.encoding = result.format, result.encoding
+        batch.read, batch.imported, batch.merged = result.read, result.imported, result.merged
+        batch.rejected, batch.items_created = result.rejected, result.items_created
+        batch.finished_at = clock.now()
+        repo.insert_many(session, ImportIssue, [
+            {"batch_id": batch_id, "index": i.index, "severity": sev, "code": i.code, "message": i.message[:4000]}
+            for sev, issues in (("error", result.errors), ("warning", result.warnings))
+            for i in issues
+        ])
+    return result
+
+
+def _tell(stream: BinaryIO) -> int | None:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return None
+
+
+def _prepare(entry: ReadRecord, result: ImportResult) -> _Prepared | None:
+    try:
+        data = extract(entry.record, entry.flavour)
+    except ExtractError as exc:
+        result.rejected += 1
+        result.errors.append(Issue(entry.index, exc.code, exc.message))
+        return None
+    key = match_key(data.title, data.responsibility, data.edition, data.year)
+    return _Prepared(entry.index, entry.flavour, to_json(entry.record), data, key)
+
+
+def record_columns(data: Extracted, flavour: str, marc: dict[str, Any], key: str) -> dict[str, Any]:
+    """The extracted columns of a record row (shared by import, create and edit)."""
+    return {
+        "flavour": flavour,
+        "marc": marc,
+        "title": data.title,
+        "responsibility": data.responsibility,
+        "authors": data.authors,
+        "isbn": data.isbns[0] if data.isbns else None,
+        "publisher": _cut(data.publisher, 500),
+        "place": _cut(data.place, 200),
+        "year": data.year,
+        "language": data.language[:3] if data.language else None,
+        "edition": _cut(data.edition, 200),
+        "series": _cut(data.series, 500),
+        "subjects": data.subjects,
+        "clc": _cut(data.clc, 60),
+        "call_number": _cut(data.call_number, 100),
+        "title_pinyin": data.title_pinyin,
+        "author_pinyin": data.author_pinyin,
+        "price_fen": data.price_fen,
+        "match_key": key[:700],
+    }
+
+
+def _cut(value: str | None, size: int) -> str | None:
+    return value[:size] if value else value
+
+
+def _write_batch(
+    database: Database,
+    batch: list[_Prepared],
+    batch_id: int,
+    units: dict[str, int],
+    options: ImportOptions,
+    clock: Clock,
+    result: ImportResult,
+    seen_ids: set[int],
+) -> None:
+    for attempt in range(1, MAX_BATCH_ATTEMPTS + 1):
+        outcome = _BatchOutcome()
+        try:
+            with database.session(write=True) as session:
+                _apply_batch(session, batch, batch_id, units, options, clock.now(), outcome)
+        except IntegrityError:
+            if attempt == MAX_BATCH_ATTEMPTS:
+                raise
+            continue
+        break
+    result.imported += outcome.imported
+    result.merged += outcome.merged
+    result.items_created += outcome.items_created
+    result.warnings.extend(outcome.warnings)
+    for rid in outcome.record_ids:
+        if rid not in seen_ids:
+            seen_ids.add(rid)
+            result.record_ids.append(rid)
+
+
+@dataclass
+class _BatchOutcome:
+    imported: int = 0
+    merged: int = 0
+    items_created: int = 0
+    record_ids: list[int] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+
+def _apply_batch(
+    session: Session,
+    batch: list[_Prepared],
+    batch_id: int,
+    units: dict[str, int],
+    options: ImportOptions,
+    now: datetime,
+    out: _BatchOutcome,
+) -> None:
+    by_isbn = repo.record_ids_by_isbn(session, (i for p in batch for i in p.data.isbns))
+    by_key = repo.records_by_match_key(session, (p.key for p in batch))
+
+    # Decide, in file order, which incoming record is new and which joins an existing one.
+    # ``target`` holds an existing record id, or ("new", n) for the n-th record created here.
+    new_rows: list[_Prepared] = []
+    targets: list[int | tuple[str, int]] = []
+    creates: list[bool] = []
+    pending_isbn: dict[str, tuple[str, int]] = {}
+    pending_key: dict[str, list[tuple[tuple[str, int], bool]]] = {}
+    for p in batch:
+        target: int | tuple[str, int] | None = None
+        for isbn in p.data.isbns:
+            target = by_isbn.get(isbn) or pending_isbn.get(isbn)
+            if target is not None:
+                break
+        if target is None:
+            has_isbn = bool(p.data.isbns)
+            for rid, other_has_isbn in by_key.get(p.key, []):
+                if not (has_isbn and other_has_isbn):
+                    target = rid
+                    break
+            if target is None:
+                for ref, other_has_isbn in pending_key.get(p.key, []):
+                    if not (has_isbn and other_has_isbn):
+                        target = ref
+                        break
+        creates.append(target is None)
+        if target is None:
+            target = ("new", len(new_rows))
+            new_rows.append(p)
+            pending_key.setdefault(p.key, []).append((target, bool(p.data.isbns)))
+        for isbn in p.data.isbns:
+            pending_isbn.setdefault(isbn, target)  # type: ignore[arg-type]
+        targets.append(target)
+
+    new_ids = repo.insert_records(session, [
+        {**record_columns(p.data, p.flavour, p.marc, p.key), "version": 1, "created_at": now,
+         "created_by": options.actor, "updated_at": now, "updated_by": options.actor}
+        for p in new_rows
+    ])
+    resolved = [t if isinstance(t, int) else new_ids[t[1]] for t in targets]
+
+    isbn_rows: dict[str, int] = {}
+    for p, rid in zip(batch, resolved):
+        for isbn in p.data.isbns:
+            if isbn not in by_isbn and isbn not in isbn_rows:
+                isbn_rows[isbn] = rid
+    repo.insert_many(session, RecordIsbn, [{"isbn": i, "record_id": r} for i, r in isbn_rows.items()])
+    repo.insert_many(session, RecordVersion, [
+        {"record_id": rid, "version": 1, "marc": p.marc, "change": "import", "changed_by": options.actor,
+         "changed_at": now}
+        for p, rid in zip(new_rows, new_ids)
+    ])
+    repo.insert_many(session, RecordSource, [
+        {"record_id": rid, "batch_id": batch_id, "index": p.index, "control_number": p.data.control_number,
+         "merged": not created}
+        for p, rid, created in zip(batch, resolved, creates)
+    ])
+
+    items, holdings_changed = _items_for(session, batch, resolved, units, options, now, out)
+    repo.insert_many(session, Item, items)
+
+    changed = {rid: "created" for rid in new_ids}
+    for rid in holdings_changed:
+        changed.setdefault(rid, "holdings")
+    repo.insert_many(session, OutboxMessage, [
+        {"topic": "record.changed", "key": f"record:{rid}", "payload": {"record_id": rid, "change": change},
+         "created_at": now, "available_at": now, "attempts": 0}
+        for rid, change in changed.items()
+    ])
+
+    out.imported += len(new_ids)
+    out.merged += len(batch) - len(new_ids)
+    out.items_created += len(items)
+    out.record_ids.extend(resolved)
+
+
+def _items_for(
+    session: Session,
+    batch: list[_Prepared],
+    resolved: list[int],
+    units: dict[str, int],
+    options: ImportOptions,
+    now: datetime,
+    out: _BatchOutcome,
+) -> tuple[list[dict[str, Any]], set[int]]:
+    existing = repo.items_by_barcode(session, (h.barcode for p in batch for h in p.data.holdings if h.barcode))
+    rows: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    changed: set[int] = set()
+    for p, rid in zip(batch, resolved):
+        for h in p.data.holdings:
+            if not h.barcode:
+                out.warnings.append(Issue(p.index, "ITEM_BARCODE_MISSING", "a holding has no barcode; no copy created"))
+                continue
+            if h.barcode in existing or h.barcode in taken:
+                owner = existing.get(h.barcode)
+                if owner is not None and owner != rid:
+                    out.warnings.append(Issue(
+                        p.index, "ITEM_BARCODE_TAKEN",
+                        f"barcode {h.barcode} already belongs to a copy of record {owner}; no copy created",
+                    ))
+                # Same barcode on the same record: this copy was imported before (re-run).
+                continue
+            unit_code = h.unit_code or options.unit_code
+            if not unit_code:
+                out.warnings.append(Issue(p.index, "ITEM_UNIT_MISSING",
+                                          f"copy {h.barcode} names no unit; give --unit to import it"))
+                continue
+            owning = units.get(unit_code)
+            if owning is None:
+                out.warnings.append(Issue(p.index, "ITEM_UNIT_UNKNOWN",
+                                          f"copy {h.barcode} belongs to unknown unit {unit_code!r}"))
+                continue
+            current = units.get(h.current_unit_code or "", owning)
+            call_number = h.call_number or p.data.call_number
+            item_type = h.item_type if h.item_type in ITEM_TYPES else "book"
+            taken.add(h.barcode)
+            changed.add(rid)
+            rows.append({
+                "barcode": h.barcode[:50], "record_id": rid, "owning_unit_id": owning, "current_unit_id": current,
+                "call_number": call_number[:100] if call_number else None,
+                "call_number_sort": call_number_sort_key(call_number)[:200] if call_number else None,
+                "item_type": item_type, "price_fen": h.price_fen if h.price_fen is not None else p.data.price_fen,
+                "status": "available", "version": 1, "created_at": now, "updated_at": now,
+            })
+    return rows, changed

@@ -1,0 +1,107 @@
+"""The FastAPI application factory. Sits on top of every package (it may import them all)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ils import errors
+from ils.config import get_settings
+from ils.db import get_database
+from ils.outbox.relay import Relay, WebhookHandler, pending_count, subscriptions
+
+log = logging.getLogger("ils")
+
+PUBLIC_ROUTES = {
+    # The public OPAC and what a client needs before it can log in; everything else needs
+    # credentials (tests/test_access.py checks every route against this list).
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/units"),
+    ("GET", "/api/v1/units/{code}"),
+    ("GET", "/api/v1/records"),
+    ("GET", "/api/v1/records/{record_id}"),
+}
+
+
+def _error_codes_doc() -> str:
+    from catalog.errors import CODES as CATALOG_CODES
+    from catalog.marc.codes import CODES as MARC_CODES
+
+    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES}
+    lines = "\n".join(f"| `{code}` | {text} |" for code, text in sorted(rows.items()))
+    return (
+        "Errors come as `{\"error\": CODE, \"detail\": ..., \"blocks\": [...]}` with a stable CODE:\n\n"
+        "| code | meaning |\n|---|---|\n" + lines
+    )
+
+
+def register_webhooks() -> None:
+    for url in get_settings().webhooks:
+        subscriptions.subscribe("*", WebhookHandler(url))
+
+
+def create_app(*, run_relay: bool = False) -> FastAPI:
+    from catalog.api import router as catalog_router
+    from ils.auth.api import router as auth_router
+    from ils.network.api import router as network_router
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        relay = None
+        if run_relay:
+            register_webhooks()
+            relay = Relay(get_database())
+            relay.start_thread()
+        yield
+        if relay:
+            relay.stop()
+
+    app = FastAPI(
+        title="ILS — 县域总分馆图书馆系统",
+        version="0.1.0",
+        description=(
+            "Union catalogue (统一编目), network of units (总分馆) and accounts.\n\n"
+            "Authenticate with `POST /api/v1/auth/token` then `Authorization: Bearer ...`, "
+            "or with `X-API-Key` for integrating systems.\n\n" + _error_codes_doc()
+        ),
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(errors.DomainError)
+    async def _domain_error(_: Request, exc: errors.DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details: list[dict[str, Any]] = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": "VALIDATION_FAILED", "detail": "the request does not have the expected shape",
+             "blocks": [], "fields": details},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        return JSONResponse({"error": code, "detail": str(exc.detail), "blocks": []}, status_code=exc.status_code)
+
+    @app.get("/api/v1/health", tags=["system"])
+    def health() -> dict[str, Any]:
+        """Liveness, the database it talks to and how far outbox delivery lags."""
+        database = get_database()
+        return {"status": "ok", "database": database.dialect, "outbox": pending_count(database)}
+
+    app.include_router(auth_router)
+    app.include_router(network_router)
+    app.include_router(catalog_router)
+    return app

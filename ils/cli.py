@@ -1,0 +1,220 @@
+"""The ``ils`` command: serve, demo, migrate, import-marc, export-marc, user, outbox-relay."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.table import Table
+
+from ils.clock import get_clock
+from ils.config import get_settings
+from ils.db import get_database
+from ils.errors import DomainError
+
+app = typer.Typer(help="县域总分馆图书馆系统 (ILS) command line.", no_args_is_help=True, add_completion=False)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+
+
+def main() -> None:
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except DomainError as exc:
+        err.print(f"[red]{exc.code}[/red]: {exc.detail}")
+        sys.exit(2)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic upgrade head)."""
+    from ils.migrate import upgrade
+
+    url = get_settings().sqlalchemy_url
+    upgrade(url)
+    console.print(f"schema is up to date ({get_database().dialect})")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = typer.Option(1, help="Worker processes (PostgreSQL deployments)"),
+    relay: bool = typer.Option(True, help="Deliver outbox messages from this process"),
+) -> None:
+    """Run the web service (REST API, OpenAPI at /docs)."""
+    import uvicorn
+
+    os.environ["ILS_RUN_RELAY"] = "1" if relay else "0"
+    uvicorn.run("ils.cli:served_app", factory=True, host=host, port=port, workers=workers,
+                log_level=get_settings().log_level.lower())
+
+
+def served_app():  # type: ignore[no-untyped-def]
+    from ils.app import create_app
+
+    return create_app(run_relay=os.environ.get("ILS_RUN_RELAY", "1") == "1")
+
+
+@app.command("outbox-relay")
+def outbox_relay(interval: float = 1.0, once: bool = typer.Option(False, help="Deliver what is due, then exit")) -> None:
+    """Deliver queued outbox messages (webhooks, index updates) until stopped."""
+    from ils.app import register_webhooks
+    from ils.outbox.relay import Relay
+
+    register_webhooks()
+    relay = Relay(get_database())
+    if once:
+        console.print(f"delivered {relay.run_until_idle()} message(s)")
+        return
+    console.print("outbox relay running; Ctrl+C stops it")
+    try:
+        relay.run_forever(interval)
+    except KeyboardInterrupt:
+        relay.stop()
+
+
+@app.command("load-network")
+def load_network(path: Path) -> None:
+    """Create or update the units of a network from a YAML file (safe to re-run)."""
+    import yaml
+
+    from ils.network.service import load_network as load
+
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    with get_database().session() as session:
+        created, updated = load(session, document, get_clock().now())
+    console.print(f"units created: {created}, updated: {updated}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TransferSpeedColumn(), TextColumn("{task.fields[records]} records"), TimeElapsedColumn(),
+        console=err, transient=False,
+    )
+
+
+@app.command("import-marc")
+def import_marc_cmd(
+    files: Annotated[list[Path], typer.Argument(help="ISO 2709 or MARCXML files")],
+    flavour: Annotated[Optional[str], typer.Option(help="marc21 or cnmarc (default: detect)")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="utf-8, marc-8, gb18030 ... (default: detect)")] = None,
+    unit: Annotated[Optional[str], typer.Option(help="Owning unit for holdings that name none")] = None,
+    show_errors: Annotated[int, typer.Option(help="How many rejected records to list")] = 10,
+) -> None:
+    """Import MARC files into the union catalogue. Exit status 1 only if a file could not be read."""
+    from catalog.importer import ImportOptions, import_marc
+    from catalog.marc import MarcFileError
+
+    failed = False
+    database = get_database()
+    for path in files:
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as stream, _progress() as bar:
+                task = bar.add_task(path.name, total=size, records=0)
+                result = import_marc(
+                    database, stream,
+                    ImportOptions(flavour=flavour, encoding=encoding, unit_code=unit, filename=path.name,
+                                  actor="cli:" + (os.environ.get("USER") or "ils")),
+                    progress=lambda n, pos: bar.update(task, completed=pos or 0, records=n),
+                )
+                bar.update(task, completed=size)
+        except (OSError, MarcFileError) as exc:
+            failed = True
+            code = getattr(exc, "code", "FILE_UNREADABLE")
+            err.print(f"[red]{path}: {code}[/red]: {getattr(exc, 'detail', exc)}")
+            continue
+        console.print(
+            f"{path.name}: read {result.read}, imported {result.imported}, merged {result.merged}, "
+            f"rejected {result.rejected}, copies created {result.items_created} "
+            f"[dim]({result.format}, {result.encoding}, batch {result.batch_id})[/dim]"
+        )
+        for issue in result.errors[:show_errors]:
+            console.print(f"  [red]record {issue.index}[/red] {issue.code}: {issue.message}")
+        if len(result.errors) > show_errors:
+            console.print(f"  … and {len(result.errors) - show_errors} more rejected")
+        for issue in result.warnings[:show_errors]:
+            console.print(f"  [yellow]record {issue.index}[/yellow] {issue.code}: {issue.message}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("export-marc")
+def export_marc_cmd(
+    output: Path,
+    format: Annotated[str, typer.Option(help="iso2709, marcxml, marc21xml or json")] = "iso2709",
+) -> None:
+    """Export the whole catalogue (UTF-8, in each record's own flavour unless marc21xml)."""
+    from sqlalchemy import func, select
+
+    from catalog import export
+    from catalog.models import Record
+
+    if format not in export.MEDIA_TYPES:
+        raise DomainError("EXPORT_FORMAT_INVALID", f"unknown format {format!r}")
+    with get_database().session(write=False) as session:
+        total = session.scalar(select(func.count()).select_from(Record)) or 0
+        with output.open("wb") as out, _progress() as bar:
+            task = bar.add_task(output.name, total=total, records=0)
+            for chunk in export.stream(session, format, lambda n: bar.update(task, completed=n, records=n)):
+                out.write(chunk)
+            bar.update(task, completed=total, records=total)
+    console.print(f"exported {total} records to {output} ({format})")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, cataloguer, librarian or manager")],
+    unit: Annotated[Optional[list[str]], typer.Option(help="Unit code a librarian serves (repeatable)")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+    display_name: Annotated[Optional[str], typer.Option(help="Name shown in the desk")] = None,
+) -> None:
+    """Create a staff account. Without --password-stdin a password is generated and printed once."""
+    from ils.auth.service import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = secrets.token_urlsafe(12)
+    with get_database().session() as session:
+        create_user(session, username, password, role, get_clock().now(), unit_codes=unit or [],
+                    display_name=display_name)
+    console.print(f"created {role} {username}" + ("" if password_stdin else f" with password: {password}"))
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List staff accounts with their roles and units."""
+    from ils.auth.service import list_users
+
+    table = Table("username", "role", "units", "active")
+    with get_database().session(write=False) as session:
+        for user, units in list_users(session):
+            table.add_row(user.username, user.role, ", ".join(units) or "—", "yes" if user.active else "no")
+    console.print(table)
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the service afterwards")] = True,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Set up the demo county network (东川区), accounts and catalogue, then serve it."""
+    from ils.demo.setup import run_demo
+
+    run_demo(console)
+    if serve_after:
+        serve(host=host, port=port, workers=1, relay=True)

@@ -1,0 +1,147 @@
+"""Engine, declarative base and the session scope (one request = one transaction).
+
+SQLite and PostgreSQL are both first-class. The dialect-specific bits live here:
+- SQLite runs in WAL mode with foreign keys on; a *write* transaction starts with
+  ``BEGIN IMMEDIATE`` so two writers queue on the database lock up front instead of
+  failing later when a deferred transaction tries to upgrade its lock.
+- PostgreSQL uses READ COMMITTED and row locks (``FOR UPDATE``) in the repositories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on both SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use the clock")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite keeps no offset; we only ever store UTC
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event decide how transactions start.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class Database:
+    """The write and read engines of one database (the same engine outside SQLite)."""
+
+    url: str
+    write_engine: Engine
+    read_engine: Engine
+
+    @classmethod
+    def from_url(cls, url: str, **engine_kw: Any) -> "Database":
+        if is_sqlite(url):
+            if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+                from pathlib import Path
+
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            return cls(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **engine_kw)
+        return cls(url, engine, engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.write_engine.dialect.name
+
+    def sessionmaker(self, *, write: bool) -> sessionmaker[Session]:
+        return sessionmaker(bind=self.write_engine if write else self.read_engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any exception."""
+        session = self.sessionmaker(write=write)()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+_database: Database | None = None
+
+
+def get_database() -> Database:
+    global _database
+    if _database is None:
+        from ils.config import get_settings
+
+        _database = Database.from_url(get_settings().sqlalchemy_url)
+    return _database
+
+
+def set_database(database: Database | None) -> None:
+    global _database
+    _database = database
+
+
+def for_update(stmt: Any, session: Session, **kw: Any) -> Any:
+    """Add FOR UPDATE where the database has row locks (SQLite serialises writers instead)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(**kw)
+    return stmt

@@ -1,0 +1,77 @@
+"""One error type with stable codes, turned into ``{"error", "detail", "blocks"}`` by one handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on. ``code`` is a stable string documented in the API."""
+
+    code: str = "ERROR"
+    http_status: int = 400
+
+    def __init__(
+        self,
+        code: str | None = None,
+        detail: str = "",
+        *,
+        http_status: int | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        if code is not None:
+            self.code = code
+        if http_status is not None:
+            self.http_status = http_status
+        self.detail = detail or self.code
+        self.blocks = blocks or []
+        self.extra = extra or {}
+        super().__init__(f"{self.code}: {self.detail}")
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "detail": self.detail, "blocks": self.blocks}
+        body.update(self.extra)
+        return body
+
+
+class NotFound(DomainError):
+    http_status = 404
+
+
+class Conflict(DomainError):
+    http_status = 409
+
+
+class PreconditionFailed(DomainError):
+    http_status = 412
+
+
+class Unauthenticated(DomainError):
+    http_status = 401
+
+
+class Forbidden(DomainError):
+    http_status = 403
+
+
+class InvalidInput(DomainError):
+    http_status = 422
+
+
+# Codes used by the core. Packages keep their own in their errors.py; every code is listed
+# in the OpenAPI description so integrators can rely on them.
+CORE_CODES: dict[str, str] = {
+    "AUTH_REQUIRED": "No credentials were sent; log in or send an API key.",
+    "AUTH_INVALID": "The token, API key or password is wrong, expired or revoked.",
+    "PERMISSION_DENIED": "The account's role or the key's scopes do not allow this.",
+    "UNIT_OUT_OF_SCOPE": "A unit librarian acted for a unit they do not serve.",
+    "UNIT_NOT_FOUND": "No unit has that code.",
+    "UNIT_CODE_TAKEN": "Another unit already has that code.",
+    "UNIT_PARENT_INVALID": "The parent does not exist or cannot hold a unit of that level.",
+    "UNIT_HOURS_INVALID": "Opening hours are not HH:MM-HH:MM ranges in order.",
+    "USER_NOT_FOUND": "No staff account has that username.",
+    "USERNAME_TAKEN": "Another staff account already has that username.",
+    "ROLE_INVALID": "The role is not one of admin, cataloguer, librarian, manager.",
+    "VALIDATION_FAILED": "The request body or parameters do not have the expected shape.",
+}

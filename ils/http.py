@@ -1,0 +1,85 @@
+"""FastAPI dependencies shared by every package's api.py: sessions, time and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from ils.auth.principal import Principal
+from ils.auth.security import read_token
+from ils.auth.service import principal_from_api_key, principal_from_claims
+from ils.clock import get_clock
+from ils.config import get_settings
+from ils.db import Database, get_database
+from ils.errors import Unauthenticated
+
+
+def database() -> Database:
+    return get_database()
+
+
+def write_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    """The request's one transaction: committed after the endpoint returns, rolled back if it raises."""
+    with db.session(write=True) as session:
+        yield session
+
+
+def read_session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    with db.session(write=False) as session:
+        yield session
+
+
+def now() -> datetime:
+    return get_clock().now()
+
+
+WriteSession = Annotated[Session, Depends(write_session)]
+ReadSession = Annotated[Session, Depends(read_session)]
+Now = Annotated[datetime, Depends(now)]
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Key of an integrating system")
+
+
+def optional_principal(
+    request: Request,
+    db: Annotated[Database, Depends(database)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal | None:
+    if bearer is None and not api_key:
+        return None
+    with db.session(write=False) as session:
+        if api_key:
+            principal = principal_from_api_key(session, api_key)
+        else:
+            assert bearer is not None
+            claims = read_token(get_settings().resolved_secret_key(), bearer.credentials, get_clock().now())
+            principal = principal_from_claims(session, claims)
+    request.state.principal = principal
+    return principal
+
+
+def authenticated(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise Unauthenticated("AUTH_REQUIRED", "log in (Authorization: Bearer ...) or send X-API-Key")
+    return principal
+
+
+def require(scope: str) -> Callable[..., Principal]:
+    """Dependency: the caller must be authenticated and hold ``scope``."""
+
+    def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        principal.require(scope)
+        return principal
+
+    dependency.__name__ = f"require_{scope.replace(':', '_')}"
+    return dependency
+
+
+Authenticated = Annotated[Principal, Depends(authenticated)]

@@ -1,0 +1,1 @@
+"""The library network (总分馆): units, their levels and parents, opening hours and closed days."""
