@@ -17,7 +17,6 @@ def record_ids_by_isbn(session: Session, isbns: Iterable[str]) -> dict[str, int]
     for chunk in _chunks(isbns, 900):
         result.update(
             session.execute(select(RecordIsbn.isbn, RecordIsbn.record_id).where(RecordIsbn.isbn.in_(chunk)))
-            .tuples()
             .all()
         )
     return result
@@ -42,7 +41,7 @@ def items_by_barcode(session: Session, barcodes: Iterable[str]) -> dict[str, int
     result: dict[str, int] = {}
     for chunk in _chunks(list(set(barcodes)), 900):
         result.update(
-            session.execute(select(Item.barcode, Item.record_id).where(Item.barcode.in_(chunk))).tuples().all()
+            session.execute(select(Item.barcode, Item.record_id).where(Item.barcode.in_(chunk))).all()
         )
     return result
 
@@ -116,7 +115,7 @@ def item_counts(session: Session, record_ids: Sequence[int]) -> dict[int, int]:
     return dict(
         session.execute(
             select(Item.record_id, func.count()).where(Item.record_id.in_(record_ids)).group_by(Item.record_id)
-        ).tuples().all()
+        ).all()
     )
 
 

@@ -133,7 +133,10 @@ def to_marcxml(records: Iterable[pymarc.Record], flavour: Flavour, *, today: dt.
         marked = mark_utf8(record, flavour, today)
         rec_el = etree.SubElement(collection, f"{{{ns}}}record")
         etree.SubElement(rec_el, f"{{{ns}}}leader").text = _xml_text(str(marked.leader).ljust(24)[:24])
-        for f in marked.fields:
+        # MARCXML puts control fields before data fields, and a data field needs a subfield.
+        controls = [f for f in marked.fields if f.is_control_field()]
+        datafields = [f for f in marked.fields if not f.is_control_field() and f.subfields]
+        for f in controls + datafields:
             if f.is_control_field():
                 el = etree.SubElement(rec_el, f"{{{ns}}}controlfield", tag=f.tag)
                 el.text = _xml_text(f.data or "")

@@ -27,11 +27,11 @@ def list_units(session: Session, *, level: str | None = None, system_id: int | N
 
 
 def code_map(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Unit.id, Unit.code)).tuples().all())
+    return dict(session.execute(select(Unit.id, Unit.code)).all())
 
 
 def id_by_code(session: Session) -> dict[str, int]:
-    return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code)).tuples().all()}
+    return {code: uid for uid, code in session.execute(select(Unit.id, Unit.code)).all()}
 
 
 def closed_dates(session: Session, unit_ids: Sequence[int]) -> dict[int, list[date]]:

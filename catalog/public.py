@@ -1,0 +1,8 @@
+"""What other packages (logistics, circulation) may use of the catalogue. Nothing else of
+``catalog`` is imported from outside it (import-linter checks this)."""
+
+from catalog.items import get_item, read_item
+from catalog.models import ITEM_STATUSES, ITEM_TYPES, Item, Record
+from catalog.records import get_record, read_record
+
+__all__ = ["ITEM_STATUSES", "ITEM_TYPES", "Item", "Record", "get_item", "get_record", "read_item", "read_record"]
