@@ -313,7 +313,7 @@ def _apply_batch(
     ])
     repo.insert_many(session, RecordSource, [
         {"record_id": rid, "batch_id": batch_id, "index": p.index, "control_number": p.data.control_number,
-         "merged": not created}
+         "merged": not created, "marc": None if created else p.marc}
         for p, rid, created in zip(batch, resolved, creates)
     ])
 
@@ -346,36 +346,43 @@ def _items_for(
 ) -> tuple[list[dict[str, Any]], set[int]]:
     existing = repo.items_by_barcode(session, (h.barcode for p in batch for h in p.data.holdings if h.barcode))
     rows: list[dict[str, Any]] = []
-    taken: set[str] = set()
+    taken: dict[str, int] = {}  # barcodes created in this batch → their record
     changed: set[int] = set()
     for p, rid in zip(batch, resolved):
+        reported: set[tuple[str, str]] = set()
+
+        def warn(code: str, about: str, message: str) -> None:
+            # One warning per record and problem: a foreign file's 20 copies at an unknown
+            # unit are one fact for the cataloguer, not twenty.
+            if (code, about) not in reported:
+                reported.add((code, about))
+                out.warnings.append(Issue(p.index, code, message))
+
         for h in p.data.holdings:
+            unit_code = h.unit_code or options.unit_code
             if not h.barcode:
-                out.warnings.append(Issue(p.index, "ITEM_BARCODE_MISSING", "a holding has no barcode; no copy created"))
+                # A holding with neither barcode nor unit is a location note, not a copy.
+                if unit_code and unit_code in units:
+                    warn("ITEM_BARCODE_MISSING", unit_code, f"a copy at {unit_code} has no barcode; not created")
                 continue
             if h.barcode in existing or h.barcode in taken:
-                owner = existing.get(h.barcode)
+                owner = existing.get(h.barcode, taken.get(h.barcode))
                 if owner is not None and owner != rid:
-                    out.warnings.append(Issue(
-                        p.index, "ITEM_BARCODE_TAKEN",
-                        f"barcode {h.barcode} already belongs to a copy of record {owner}; no copy created",
-                    ))
+                    warn("ITEM_BARCODE_TAKEN", h.barcode,
+                         f"barcode {h.barcode} already belongs to a copy of record {owner}; no copy created")
                 # Same barcode on the same record: this copy was imported before (re-run).
                 continue
-            unit_code = h.unit_code or options.unit_code
             if not unit_code:
-                out.warnings.append(Issue(p.index, "ITEM_UNIT_MISSING",
-                                          f"copy {h.barcode} names no unit; give --unit to import it"))
+                warn("ITEM_UNIT_MISSING", "", f"copy {h.barcode} names no unit; give a default unit to import it")
                 continue
             owning = units.get(unit_code)
             if owning is None:
-                out.warnings.append(Issue(p.index, "ITEM_UNIT_UNKNOWN",
-                                          f"copy {h.barcode} belongs to unknown unit {unit_code!r}"))
+                warn("ITEM_UNIT_UNKNOWN", unit_code, f"copies at unknown unit {unit_code!r} were not created")
                 continue
             current = units.get(h.current_unit_code or "", owning)
             call_number = h.call_number or p.data.call_number
             item_type = h.item_type if h.item_type in ITEM_TYPES else "book"
-            taken.add(h.barcode)
+            taken[h.barcode] = rid
             changed.add(rid)
             rows.append({
                 "barcode": h.barcode[:50], "record_id": rid, "owning_unit_id": owning, "current_unit_id": current,

@@ -126,6 +126,9 @@ class RecordSource(Base):
     index: Mapped[int | None] = mapped_column(Integer, nullable=True)
     control_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     merged: Mapped[bool] = mapped_column(default=False)
+    # The incoming MARC of a record that was merged into an existing one: the master record
+    # stays as it is, and nothing the source said is lost.
+    marc: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Item(Base):

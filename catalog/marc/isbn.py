@@ -7,10 +7,11 @@ Records carry ISBNs as typed by cataloguers and vendors: "7-02-002041-4", "ISBN 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # The first run of ISBN-looking characters: digits with optional hyphens/blanks, ending in a
 # digit or X (ISBN-10 check character).
-_CANDIDATE = re.compile(r"\d[\d\- ]{8,16}[\dXx]")
+_CANDIDATE = re.compile(r"[0-9][0-9\- ]{8,16}[0-9Xx]")
 
 
 def _isbn10_check(first9: str) -> str:
@@ -40,7 +41,8 @@ def normalise_isbn(text: str | None) -> str | None:
     """
     if not text:
         return None
-    match = _CANDIDATE.search(text)
+    # Chinese input methods produce full-width digits and hyphens; NFKC makes them ASCII.
+    match = _CANDIDATE.search(unicodedata.normalize("NFKC", text))
     if match is None:
         return None
     compact = match.group(0).replace("-", "").replace(" ", "").upper()
