@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pymarc
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from catalog import repository as repo
 from catalog.marc import cnmarc_to_marc21, from_json, to_iso2709, to_marcxml
 from catalog.models import Record
+from ils.clock import get_clock
+from ils.config import get_settings
 from ils.errors import InvalidInput
 
 MEDIA_TYPES: dict[str, tuple[str, str]] = {
@@ -26,13 +29,14 @@ XML_HEADER = b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http:/
 XML_FOOTER = b"</collection>\n"
 
 
-def _pymarc(record: Record) -> pymarc.Record:
-    return from_json(record.marc)
+def _today() -> date:
+    # Only used for a CNMARC record with no 100 field, which the export must create.
+    return get_clock().now().astimezone(get_settings().tz).date()
 
 
 def _record_xml(marc: pymarc.Record, flavour: str) -> bytes:
     """One <record> element, cut from a one-record collection so exports can stream."""
-    document = to_marcxml([marc], flavour)  # type: ignore[arg-type]
+    document = to_marcxml([marc], flavour, today=_today())  # type: ignore[arg-type]
     return document[document.index(b"<record") : document.rindex(b"</collection>")] + b"\n"
 
 
@@ -42,7 +46,7 @@ def one(record: Record, fmt: str) -> bytes:
 
 
 def _as(record: Record, fmt: str) -> tuple[pymarc.Record, str]:
-    marc = _pymarc(record)
+    marc = from_json(record.marc)
     if fmt == "marc21xml" and record.flavour == "cnmarc":
         return cnmarc_to_marc21(marc), "marc21"
     return marc, record.flavour
@@ -61,7 +65,7 @@ def _chunks(records: Iterator[Record] | list[Record], fmt: str, progress: Callab
             yield (b"," if n > 1 else b"") + json.dumps(record.marc, ensure_ascii=False).encode("utf-8")
         else:
             marc, flavour = _as(record, fmt)
-            yield to_iso2709(marc, flavour) if fmt == "iso2709" else _record_xml(marc, flavour)  # type: ignore[arg-type]
+            yield to_iso2709(marc, flavour, today=_today()) if fmt == "iso2709" else _record_xml(marc, flavour)  # type: ignore[arg-type]
         if progress and n % 500 == 0:
             progress(n)
     if fmt in ("marcxml", "marc21xml"):

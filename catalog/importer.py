@@ -37,7 +37,7 @@ from catalog.marc import (
 )
 from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsbn, RecordSource, RecordVersion
 from ils.clock import Clock, get_clock
-from ils.db import Database
+from ils.db import Database, lock_keys
 from ils.network import repository as units_repo
 from ils.outbox.models import OutboxMessage
 
@@ -257,6 +257,9 @@ def _apply_batch(
     now: datetime,
     out: _BatchOutcome,
 ) -> None:
+    # Another import may be writing the same books right now: hold their keys until commit,
+    # then look them up, so the second import sees the first one's records and merges.
+    lock_keys(session, "record", [*(i for p in batch for i in p.data.isbns), *(p.key for p in batch)])
     by_isbn = repo.record_ids_by_isbn(session, (i for p in batch for i in p.data.isbns))
     by_key = repo.records_by_match_key(session, (p.key for p in batch))
 

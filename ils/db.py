@@ -9,13 +9,13 @@ SQLite and PostgreSQL are both first-class. The dialect-specific bits live here:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -145,3 +145,23 @@ def for_update(stmt: Any, session: Session, **kw: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update(**kw)
     return stmt
+
+
+def lock_keys(session: Session, namespace: str, keys: Iterable[str]) -> None:
+    """Serialise transactions that work on the same natural keys (e.g. an ISBN, a title key)
+    until they commit: a transaction-scoped advisory lock per key on PostgreSQL, taken in hash
+    order so two transactions with overlapping keys cannot deadlock. SQLite needs nothing:
+    its write transactions (BEGIN IMMEDIATE) are serialised already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    values = sorted({f"{namespace}:{k}" for k in keys})
+    if not values:
+        return
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(h) FROM "
+            "(SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(CAST(:keys AS text[])) AS k) AS s "
+            "ORDER BY h"
+        ),
+        {"keys": values},
+    )

@@ -19,8 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ils.clock import FixedClock, SystemClock, set_clock
-from ils.db import Base, Database, set_database
+from ils.db import Database, set_database
 from ils.migrate import upgrade
+from tests.support.db import reset
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
@@ -82,18 +83,6 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Da
         drop_database_url(database.url)
 
 
-def _truncate(database: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with database.write_engine.begin() as conn:
-        if database.dialect == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
-                conn.execute(text("DELETE FROM sqlite_sequence"))
-
-
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, _migrated: dict[str, Database],
        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
@@ -112,7 +101,7 @@ def db(request: pytest.FixtureRequest, _migrated: dict[str, Database],
     finally:
         set_database(None)
         set_clock(SystemClock())
-        _truncate(database)
+        reset(database)
 
 
 @pytest.fixture

@@ -1,0 +1,19 @@
+"""Emptying a test database between tests (the schema stays, made by Alembic once)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from ils.db import Base, Database
+
+
+def reset(database: Database) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with database.write_engine.begin() as conn:
+        if database.dialect == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        for name in tables:
+            conn.execute(text(f"DELETE FROM {name}"))
+        if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+            conn.execute(text("DELETE FROM sqlite_sequence"))
