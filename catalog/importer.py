@@ -39,7 +39,7 @@ from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsb
 from ils.clock import Clock, get_clock
 from ils.db import Database, lock_keys
 from ils.network import repository as units_repo
-from ils.outbox.models import OutboxMessage
+from ils.outbox import emit
 
 BATCH_SIZE = 500
 # A batch that collides with a concurrent import (same ISBN or barcode committed meanwhile)
@@ -323,14 +323,12 @@ def _apply_batch(
     items, holdings_changed = _items_for(session, batch, resolved, units, options, now, out)
     repo.insert_many(session, Item, items)
 
-    changed = {rid: "created" for rid in new_ids}
-    for rid in holdings_changed:
-        changed.setdefault(rid, "holdings")
-    repo.insert_many(session, OutboxMessage, [
-        {"topic": "record.changed", "key": f"record:{rid}", "payload": {"record_id": rid, "change": change},
-         "created_at": now, "available_at": now, "attempts": 0}
-        for rid, change in changed.items()
-    ])
+    # One outbox message per batch, not per record: its consumers (the search index) work on
+    # batches anyway, and a 100,000-record import stays 200 messages.
+    holdings_only = sorted(holdings_changed - set(new_ids))
+    if new_ids or holdings_only:
+        emit(session, "records.changed", f"import:{batch_id}",
+             {"created": new_ids, "holdings": holdings_only}, now)
 
     out.imported += len(new_ids)
     out.merged += len(batch) - len(new_ids)

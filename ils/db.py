@@ -165,3 +165,21 @@ def lock_keys(session: Session, namespace: str, keys: Iterable[str]) -> None:
         ),
         {"keys": values},
     )
+
+
+def allocate_ids(session: Session, table: str, count: int) -> list[int]:
+    """Reserve ``count`` primary keys for a bulk insert, so rows can be inserted with plain
+    executemany instead of one INSERT ... RETURNING per row (which SQLite needs to keep the
+    order of returned ids). PostgreSQL draws them from the table's sequence; SQLite continues
+    from MAX(id), safe because the caller's write transaction (BEGIN IMMEDIATE) holds the
+    database's only write lock."""
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table, "n": count},
+        )
+        return [r[0] for r in rows]
+    start = session.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one()
+    return list(range(start + 1, start + count + 1))

@@ -118,10 +118,12 @@ def test_barcode_of_another_record_is_not_stolen(db):
 
 def test_import_writes_outbox_rows_with_the_records(db):
     make_network(db)
-    result = _import(db, [cnmarc("红楼梦", isbn=HLM), cnmarc("西游记", author="吴承恩")])
+    first = _import(db, [cnmarc("红楼梦", isbn=HLM), cnmarc("西游记", author="吴承恩")])
+    # Merging adds only a copy: the record's holdings changed, so the index must hear of it.
+    second = _import(db, [cnmarc("红楼梦", isbn=HLM, holdings=[("DC", "H1")])])
     with db.session(write=False) as s:
-        keys = set(s.scalars(select(OutboxMessage.key).where(OutboxMessage.topic == "record.changed")))
-    assert keys == {f"record:{i}" for i in result.record_ids}
+        payloads = [m.payload for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert payloads == [{"created": first.record_ids, "holdings": []}, {"created": [], "holdings": second.record_ids}]
 
 
 def test_concurrent_imports_of_overlapping_files_make_no_duplicates(db):
