@@ -7,13 +7,13 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 def alembic_config(url: str) -> Config:
-    ini = ROOT / "alembic.ini"
-    cfg = Config(str(ini)) if ini.exists() else Config()
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    import migrations
+
+    # The migrations ship as a package, so this works from a source checkout and from an
+    # installed wheel alike (alembic.ini at the repository root is for the alembic CLI).
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations.__file__).resolve().parent))
     cfg.attributes["url"] = url
     cfg.attributes["skip_logging"] = True
     return cfg

@@ -1,0 +1,1 @@
+"""Alembic migrations (shipped with the package so `ils migrate` works from any directory)."""

@@ -1,0 +1,56 @@
+"""`ils demo` builds a usable county network and catalogue through the real paths."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from catalog.models import Item, Record
+from ils.auth.models import PatronAccount, StaffUser
+from ils.network.models import Unit
+
+
+def _count(db, model) -> int:
+    with db.session(write=False) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_demo_builds_network_accounts_and_catalogue_and_is_rerunnable(db, client, monkeypatch):
+    from ils.config import get_settings
+    from ils.demo.setup import DEMO_PASSWORD, run_demo
+
+    monkeypatch.setenv("ILS_DATABASE_URL", db.url)
+    monkeypatch.setenv("ILS_ADMIN_PASSWORD", "county-admin-pass")
+    get_settings.cache_clear()
+    out = io.StringIO()
+    first = run_demo(Console(file=out, width=200))
+    assert first["admin_password"] == "county-admin-pass"
+    assert first["rejected"] == 0 and first["imported"] >= 400 and first["items"] > 1000
+    units, records, items = _count(db, Unit), _count(db, Record), _count(db, Item)
+    assert units == 37 and records == first["imported"]
+
+    again = run_demo(Console(file=io.StringIO(), width=200))
+    assert again["imported"] == 0 and again["merged"] == first["imported"] and again["items"] == 0
+    assert (_count(db, Unit), _count(db, Record), _count(db, Item)) == (units, records, items)
+    assert again["admin_password"] is None  # never reset or printed again
+
+    assert _count(db, PatronAccount) == 5
+    with db.session(write=False) as s:
+        librarians = set(s.scalars(select(StaffUser.username).where(StaffUser.role == "librarian")))
+    assert "lib-dc-td" in librarians and "lib-kmlib" not in librarians
+
+    # The accounts the demo prints really log in.
+    token = client.post("/api/v1/auth/token", json={"username": "admin", "password": "county-admin-pass"})
+    assert token.status_code == 200
+    librarian = client.post("/api/v1/auth/token", json={"username": "lib-dc-td", "password": DEMO_PASSWORD})
+    assert librarian.json()["units"][0] == "DC-TD"
+    reader = client.post("/api/v1/auth/token", json={"card_number": "DC00000001", "password": DEMO_PASSWORD})
+    assert reader.status_code == 200
+    # The catalogue is the real one: 红楼梦 is there with pinyin and copies in the network.
+    page = client.get("/api/v1/records", params={"limit": 500}).json()["records"]
+    hlm = next(r for r in page if r["title"] == "红楼梦")
+    body = client.get(f"/api/v1/records/{hlm['id']}").json()
+    assert body["title_pinyin"] == "hong lou meng" and body["holdings"]
+    assert "admin / county-admin-pass" in out.getvalue()
