@@ -447,13 +447,16 @@ class MarcFile:
 
         record = pymarc.Record(leader=Leader(leader))
         record.fields = fields
+        return record, self._flavour_of(record, warnings), encoding
+
+    def _flavour_of(self, record: pymarc.Record, warnings: list[str]) -> Flavour:
+        """The override if given, else the flavour the record's fields show (noted if unsure)."""
         if self._flavour:
-            flavour = self._flavour
-        else:
-            flavour, note = detect_flavour(record)
-            if note:
-                warnings.append(note)
-        return record, flavour, encoding
+            return self._flavour
+        flavour, note = detect_flavour(record)
+        if note:
+            warnings.append(note)
+        return flavour
 
     def _leader(self, raw: bytes, warnings: list[str]) -> str:
         if raw.isascii():
@@ -655,13 +658,7 @@ class MarcFile:
                 leader = (leader + " " * 24)[:24]
             record.leader = Leader(leader)
             record.fields = fields
-            if self._flavour:
-                flavour = self._flavour
-            else:
-                flavour, note = detect_flavour(record)
-                if note:
-                    warnings.append(note)
-            return ReadRecord(index, None, record, flavour, "utf-8", warnings)
+            return ReadRecord(index, None, record, self._flavour_of(record, warnings), "utf-8", warnings)
         except _Reject as rej:
             return RejectedRecord(index, None, rej.code, rej.message)
 

@@ -94,17 +94,22 @@ def _insert_in_order(record: pymarc.Record, new: Field) -> None:
 
 def to_iso2709(record: pymarc.Record, flavour: Flavour, *, today: dt.date | None = None) -> bytes:
     """Serialise one record as ISO 2709 in UTF-8, lengths in bytes, encoding marks set."""
-    marked = mark_utf8(record, flavour, today)
+    return serialise_iso2709(mark_utf8(record, flavour, today), "utf-8")
+
+
+def serialise_iso2709(record: pymarc.Record, encoding: str) -> bytes:
+    """The bytes of one record in ``encoding``, leader and directory lengths counted in bytes
+    of that encoding. Sets no encoding marks: callers decide what the record should claim."""
     directory = bytearray()
     data = bytearray()
-    for f in marked.fields:
+    for f in record.fields:
         if f.is_control_field():
-            body = (f.data or "").encode("utf-8") + _FIELD_END
+            body = (f.data or "").encode(encoding) + _FIELD_END
         else:
             ind1, ind2 = f.indicators or (" ", " ")
-            chunks = [(ind1 or " ").encode("utf-8"), (ind2 or " ").encode("utf-8")]
+            chunks = [(ind1 or " ").encode(encoding), (ind2 or " ").encode(encoding)]
             for sf in f.subfields:
-                chunks.append(_SUBFIELD_MARK + sf.code.encode("utf-8") + sf.value.encode("utf-8"))
+                chunks.append(_SUBFIELD_MARK + sf.code.encode(encoding) + sf.value.encode(encoding))
             body = b"".join(chunks) + _FIELD_END
         if len(body) > 9999 or len(data) > 99999:
             raise ValueError(f"Field {f.tag} does not fit the ISO 2709 directory (field or record too long).")
@@ -114,7 +119,7 @@ def to_iso2709(record: pymarc.Record, flavour: Flavour, *, today: dt.date | None
     length = base + len(data) + 1
     if length > 99999:
         raise ValueError("The record is longer than the 99999 bytes ISO 2709 allows.")
-    leader = str(marked.leader)
+    leader = str(record.leader).ljust(24)[:24]
     leader = f"{length:05d}{leader[5:12]}{base:05d}{leader[17:]}"
     return leader.encode("ascii", "replace") + bytes(directory) + _FIELD_END + bytes(data) + _RECORD_END
 

@@ -27,6 +27,8 @@ import yaml
 from pymarc import Field, Indicators, Leader, Record, Subfield
 from pypinyin import Style, lazy_pinyin
 
+from catalog.marc.writer import serialise_iso2709
+
 HERE = Path(__file__).resolve().parent
 WORKS_PATH = HERE / "works.tsv"
 NETWORK_PATH = HERE / "network.yaml"
@@ -41,10 +43,6 @@ LEVELS = ("center", "main", "branch", "service_point", "study_room", "mobile")
 # Leaders before lengths are filled in: CNMARC (leader/09 blank, 20-23 "450 "), MARC21 (/09 "a").
 CNMARC_LEADER = "00000nam0 2200000   450 "
 MARC21_LEADER = "00000nam a2200000 i 4500"
-
-FIELD_TERMINATOR = b"\x1e"
-RECORD_TERMINATOR = b"\x1d"
-SUBFIELD_DELIMITER = b"\x1f"
 
 # CNMARC $4 relator codes (UNIMARC relator list) for the Chinese role words used in works.tsv.
 RELATOR_CODES = {
@@ -589,27 +587,10 @@ def record_to_iso2709(record: pymarc.Record, encoding: str) -> bytes:
         leader = leader[:9] + "a" + leader[10:]
     elif leader[9] == "a":
         leader = leader[:9] + " " + leader[10:]
-    directory = b""
-    data = b""
-    for field in record.fields:
-        if field.is_control_field():
-            chunk = field.data.encode(encoding) + FIELD_TERMINATOR
-        else:
-            chunk = "".join(field.indicators).encode(encoding)
-            for sub in field.subfields:
-                chunk += SUBFIELD_DELIMITER + sub.code.encode(encoding) + sub.value.encode(encoding)
-            chunk += FIELD_TERMINATOR
-        if len(chunk) > 9999 or len(data) > 99999:
-            raise ValueError(f"field {field.tag} too long for ISO 2709")
-        directory += f"{field.tag:0>3}{len(chunk):04d}{len(data):05d}".encode("ascii")
-        data += chunk
-    directory += FIELD_TERMINATOR
-    base = 24 + len(directory)
-    total = base + len(data) + 1
-    if total > 99999:
-        raise ValueError("record too long for ISO 2709")
-    head = f"{total:05d}{leader[5:12]}{base:05d}{leader[17:]}".encode("ascii")
-    return head + directory + data + RECORD_TERMINATOR
+    marked = pymarc.Record()
+    marked.leader = Leader(leader)  # set after construction: pymarc's constructor rewrites 20-23
+    marked.fields = record.fields
+    return serialise_iso2709(marked, encoding)
 
 
 def write_iso2709(records: Iterable[pymarc.Record], path: Path, encoding: str) -> None:
