@@ -92,11 +92,12 @@ def pymarc_rate(path: Path, encoding: str) -> tuple[int, float]:
 
 
 def import_rate(path: Path, url: str) -> dict:
-    from catalog.importer import ImportOptions, import_marc
+    from catalog.importer import ImportOptions, import_marc, prepare_process_for_bulk_import
     from ils.db import Database
     from ils.migrate import upgrade
 
     upgrade(url)
+    prepare_process_for_bulk_import()  # as `ils import-marc` does
     database = Database.from_url(url)
     start = time.perf_counter()
     with path.open("rb") as f:

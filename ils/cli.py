@@ -115,9 +115,10 @@ def import_marc_cmd(
     show_errors: Annotated[int, typer.Option(help="How many rejected records to list")] = 10,
 ) -> None:
     """Import MARC files into the union catalogue. Exit status 1 only if a file could not be read."""
-    from catalog.importer import ImportOptions, import_marc
+    from catalog.importer import ImportOptions, import_marc, prepare_process_for_bulk_import
     from catalog.marc import MarcFileError
 
+    prepare_process_for_bulk_import()
     failed = False
     database = get_database()
     for path in files:
