@@ -1,0 +1,76 @@
+"""The `ils` command line, run in-process against the test databases."""
+
+from __future__ import annotations
+
+import pymarc
+from typer.testing import CliRunner
+
+from ils.cli import app
+from tests.support.factories import login, make_network
+from tests.support.shared_data import shared_path
+
+runner = CliRunner()
+
+
+def test_user_add_reads_password_from_stdin_and_can_log_in(db, client):
+    make_network(db)
+    result = runner.invoke(app, ["user", "add", "wang", "--role", "librarian", "--unit", "DC-TD",
+                                 "--password-stdin"], input="a-long-password\n")
+    assert result.exit_code == 0, result.output
+    assert "a-long-password" not in result.output
+    assert login(client, "wang", "a-long-password")
+    listed = runner.invoke(app, ["user", "list"])
+    assert "wang" in listed.output and "DC-TD" in listed.output
+
+
+def test_user_add_without_stdin_prints_a_generated_password_once(db, client):
+    result = runner.invoke(app, ["user", "add", "root2", "--role", "admin"])
+    assert result.exit_code == 0
+    password = result.output.strip().rsplit("password: ", 1)[1]
+    assert login(client, "root2", password)
+
+
+def test_user_add_with_unknown_role_fails_with_code(db):
+    result = runner.invoke(app, ["user", "add", "x", "--role", "boss", "--password-stdin"], input="12345678\n")
+    assert result.exit_code != 0
+    assert "ROLE_INVALID" in str(result.exception) or "ROLE_INVALID" in result.output
+
+
+def test_import_marc_prints_counts_and_errors_and_exits_0(db):
+    path = shared_path("marc21", "pymarc", "bad_records.mrc")
+    result = runner.invoke(app, ["import-marc", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "rejected 3" in result.output
+    assert "record 4" in result.output and "MARC_DIRECTORY_INVALID" in result.output
+
+
+def test_import_marc_exits_1_when_a_file_cannot_be_read(db, tmp_path):
+    good = shared_path("marc21", "pymarc", "one.dat")
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a MARC file\n")
+    result = runner.invoke(app, ["import-marc", str(bad), str(good), str(tmp_path / "missing.mrc")])
+    assert result.exit_code == 1
+    assert "MARC_FILE_NOT_MARC" in result.output
+    assert "one.dat: read 1, imported 1" in result.output.replace("\n", " ")
+
+
+def test_export_marc_writes_every_record_as_utf8(db, tmp_path):
+    runner.invoke(app, ["import-marc", str(shared_path("unimarc_cnmarc", "derived", "bnu_cnmarc_gb18030.iso"))])
+    out = tmp_path / "all.mrc"
+    result = runner.invoke(app, ["export-marc", str(out), "--format", "iso2709"])
+    assert result.exit_code == 0, result.output
+    with out.open("rb") as f:
+        records = list(pymarc.MARCReader(f, to_unicode=True, force_utf8=True))
+    assert len(records) == 9 and all(r is not None for r in records)
+
+
+def test_load_network_from_yaml(db, tmp_path):
+    path = tmp_path / "net.yaml"
+    path.write_text(
+        "units:\n"
+        "  - {code: M1, name: 某县图书馆, level: main, hours: {mon: ['09:00-17:00']}}\n"
+        "  - {code: M1-B, name: 某镇分馆, level: branch, parent: M1}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["load-network", str(path)])
+    assert result.exit_code == 0 and "units created: 2" in result.output
