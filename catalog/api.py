@@ -23,6 +23,8 @@ from catalog.schemas import (
 )
 from ils.auth.principal import Principal
 from ils.clock import get_clock
+from ils.config import get_settings
+from ils.errors import DomainError
 from ils.db import Database
 from ils.http import Now, ReadSession, WriteSession, database, require
 
@@ -46,6 +48,10 @@ def import_records(
 ) -> ImportResultRead:
     """Import a MARC file. Every rejected record is listed with its position, code and reason;
     the rest of the file still imports. Re-importing merges instead of duplicating."""
+    limit = get_settings().max_upload_mb
+    if file.size is not None and file.size > limit * 1024 * 1024:
+        raise DomainError("IMPORT_FILE_TOO_LARGE", f"the file is larger than {limit} MB (ILS_MAX_UPLOAD_MB); "
+                          "split it, or import it on the server with `ils import-marc`", http_status=413)
     result = import_marc(
         db, file.file,
         ImportOptions(flavour=flavour, encoding=encoding or None, unit_code=unit or None,

@@ -165,6 +165,19 @@ def test_import_api_reports_counts_and_errors(client, db):
                        files={"file": ("x.mrc", b"", "application/marc")}).status_code == 403
 
 
+def test_upload_over_the_size_limit_is_413_and_imports_nothing(client, db, monkeypatch):
+    from ils.config import get_settings
+
+    headers = staff(client, db, "cataloguer")
+    monkeypatch.setenv("ILS_MAX_UPLOAD_MB", "1")
+    get_settings.cache_clear()
+    data = shared_path("marc21", "solrmarc", "uva_001_2000.mrc").read_bytes()
+    assert len(data) > 1024 * 1024
+    response = client.post("/api/v1/records/import", headers=headers, files={"file": ("big.mrc", data)})
+    assert response.status_code == 413 and response.json()["error"] == "IMPORT_FILE_TOO_LARGE"
+    assert _count(db, Record) == 0
+
+
 def test_unreadable_file_is_a_clear_error(client, db):
     headers = staff(client, db, "cataloguer")
     response = client.post("/api/v1/records/import", headers=headers,
