@@ -38,7 +38,6 @@ ExportFormat = Literal["iso2709", "marcxml", "marc21xml", "json"]
 
 @router.post("/records/import", response_model=ImportResultRead)
 def import_records(
-    _: Cataloguer,
     principal: Cataloguer,
     db: Annotated[Database, Depends(database)],
     file: Annotated[UploadFile, File(description="ISO 2709 or MARCXML file")],

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import repository as repo
+from catalog.events import records_changed
 from catalog.marc import (
     ExtractError,
     Extracted,
@@ -37,11 +38,11 @@ from catalog.marc import (
 )
 from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsbn, RecordSource, RecordVersion
 from ils.clock import Clock, get_clock
-from ils.db import Database, lock_keys
+from ils.db import Database, lock_keys, refresh_statistics
 from ils.network import repository as units_repo
-from ils.outbox import emit
 
 BATCH_SIZE = 500
+STATISTICS_TABLES = ("record", "record_isbn", "record_source", "item")
 # A batch that collides with a concurrent import (same ISBN or barcode committed meanwhile)
 # is rolled back and redone; the second pass sees the other import's rows and merges.
 MAX_BATCH_ATTEMPTS = 5
@@ -139,11 +140,18 @@ def import_marc(
     pending: list[_Prepared] = []
     seen_ids: set[int] = set()
 
+    analysed_at = 0
+
     def flush_pending() -> None:
+        nonlocal analysed_at
         if not pending:
             return
         _write_batch(database, pending, batch_id, units, options, clock, result, seen_ids)
         pending.clear()
+        # Statistics as the tables grow (at 1k, 2k, 4k, ... records of this import).
+        if result.imported + result.merged >= max(1000, 2 * analysed_at):
+            analysed_at = result.imported + result.merged
+            refresh_statistics(database, STATISTICS_TABLES)
 
     for entry in marc_file:
         result.read += 1
@@ -344,8 +352,7 @@ def _apply_batch(
     # batches anyway, and a 100,000-record import stays 200 messages.
     holdings_only = sorted(holdings_changed - set(new_ids))
     if new_ids or holdings_only:
-        emit(session, "records.changed", f"import:{batch_id}",
-             {"created": new_ids, "holdings": holdings_only}, now)
+        records_changed(session, f"import:{batch_id}", now, created=new_ids, holdings=holdings_only)
 
     out.imported += len(new_ids)
     out.merged += len(batch) - len(new_ids)

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import repository as repo
+from catalog.events import records_changed
 from catalog.marc import call_number_sort_key
 from catalog.models import Item
 from catalog.records import get_record
@@ -15,7 +16,6 @@ from catalog.schemas import ItemCreate, ItemRead
 from ils.errors import Conflict, NotFound
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
-from ils.outbox import emit
 
 
 def create_item(session: Session, data: ItemCreate, now: datetime) -> Item:
@@ -36,8 +36,7 @@ def create_item(session: Session, data: ItemCreate, now: datetime) -> Item:
         session.flush()
     except IntegrityError as exc:  # the same barcode committed by someone else just now
         raise Conflict("ITEM_BARCODE_TAKEN", f"barcode {data.barcode} is taken") from exc
-    emit(session, "record.changed", f"record:{record.id}",
-         {"record_id": record.id, "change": "holdings", "barcode": item.barcode}, now)
+    records_changed(session, f"item:{item.barcode}", now, holdings=[record.id])
     return item
 
 

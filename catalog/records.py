@@ -10,13 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog import repository as repo
+from catalog.events import records_changed
 from catalog.importer import record_columns
 from catalog.marc import extract, from_json, match_key, to_json
 from catalog.models import Record, RecordIsbn, RecordVersion
 from catalog.schemas import HoldingRead, ItemBrief, RecordRead
 from ils.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ils.network import repository as units_repo
-from ils.outbox import emit
 
 
 def etag(record: Record) -> str:
@@ -78,7 +78,7 @@ def create_record(session: Session, flavour: str, marc_json: dict[str, Any], act
         session.flush()
     except IntegrityError as exc:  # a concurrent create took the ISBN between our check and insert
         raise Conflict("RECORD_ISBN_TAKEN", "another record was just created with the same ISBN") from exc
-    emit(session, "record.changed", f"record:{record.id}", {"record_id": record.id, "change": "created"}, now)
+    records_changed(session, f"record:{record.id}:1", now, created=[record.id])
     return record
 
 
@@ -104,8 +104,7 @@ def update_record(
                               changed_by=actor, changed_at=now))
     session.flush()
     session.refresh(record)
-    emit(session, "record.changed", f"record:{record_id}",
-         {"record_id": record_id, "version": record.version, "change": "edited"}, now)
+    records_changed(session, f"record:{record_id}:{record.version}", now, edited=[record_id])
     return record
 
 

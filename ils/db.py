@@ -193,3 +193,17 @@ def allocate_ids(session: Session, table: str, count: int) -> list[int]:
         return [r[0] for r in rows]
     start = session.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')).scalar_one()
     return list(range(start + 1, start + count + 1))
+
+
+def refresh_statistics(database: Database, tables: Iterable[str]) -> None:
+    """Let PostgreSQL's planner see how big tables have grown during a bulk load.
+
+    A table filled by a large import still looks empty to the planner until autovacuum gets
+    round to it, so key lookups turn into sequential scans and each batch gets slower than the
+    last. SQLite plans with the indexes regardless and needs nothing.
+    """
+    if database.dialect != "postgresql":
+        return
+    with database.write_engine.connect() as conn:
+        conn.execute(text("ANALYZE " + ", ".join(f'"{t}"' for t in tables)))
+        conn.commit()

@@ -123,7 +123,8 @@ def test_import_writes_outbox_rows_with_the_records(db):
     second = _import(db, [cnmarc("红楼梦", isbn=HLM, holdings=[("DC", "H1")])])
     with db.session(write=False) as s:
         payloads = [m.payload for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-    assert payloads == [{"created": first.record_ids, "holdings": []}, {"created": [], "holdings": second.record_ids}]
+    assert payloads == [{"created": first.record_ids, "edited": [], "holdings": []},
+                        {"created": [], "edited": [], "holdings": second.record_ids}]
 
 
 def test_concurrent_imports_of_overlapping_files_make_no_duplicates(db):
@@ -239,6 +240,9 @@ def test_concurrent_edits_of_one_version_let_exactly_one_win(client, db):
         t.join()
     assert sorted(outcomes) == ["ok"] + ["stale"] * 7
     assert _count(db, RecordVersion) == 2
+    with db.session(write=False) as s:
+        edits = [m.payload["edited"] for m in s.scalars(select(OutboxMessage)) if m.payload["edited"]]
+    assert edits == [[rid]]  # one event for the one edit that won
 
 
 def test_creating_a_record_with_a_catalogued_isbn_is_409(client, db):
