@@ -273,6 +273,12 @@ class _BatchOutcome:
     warnings: list[Issue] = field(default_factory=list)
 
 
+def _joinable(candidates: list[tuple[Any, bool]], has_isbn: bool) -> Any:
+    """The first same-key record this one may merge with. Two records that both carry ISBNs
+    (different ones, or the ISBN lookup would have matched) are different manifestations."""
+    return next((ref for ref, other_has_isbn in candidates if not (has_isbn and other_has_isbn)), None)
+
+
 def _apply_batch(
     session: Session,
     batch: list[_Prepared],
@@ -296,27 +302,17 @@ def _apply_batch(
     pending_isbn: dict[str, tuple[str, int]] = {}
     pending_key: dict[str, list[tuple[tuple[str, int], bool]]] = {}
     for p in batch:
-        target: int | tuple[str, int] | None = None
-        for isbn in p.data.isbns:
-            target = by_isbn.get(isbn) or pending_isbn.get(isbn)
-            if target is not None:
-                break
+        has_isbn = bool(p.data.isbns)
+        target = next((t for i in p.data.isbns if (t := by_isbn.get(i) or pending_isbn.get(i)) is not None), None)
         if target is None:
-            has_isbn = bool(p.data.isbns)
-            for rid, other_has_isbn in by_key.get(p.key, []):
-                if not (has_isbn and other_has_isbn):
-                    target = rid
-                    break
-            if target is None:
-                for ref, other_has_isbn in pending_key.get(p.key, []):
-                    if not (has_isbn and other_has_isbn):
-                        target = ref
-                        break
+            target = _joinable(by_key.get(p.key, []), has_isbn)
+        if target is None:
+            target = _joinable(pending_key.get(p.key, []), has_isbn)
         creates.append(target is None)
         if target is None:
             target = ("new", len(new_rows))
             new_rows.append(p)
-            pending_key.setdefault(p.key, []).append((target, bool(p.data.isbns)))
+            pending_key.setdefault(p.key, []).append((target, has_isbn))
         for isbn in p.data.isbns:
             pending_isbn.setdefault(isbn, target)  # type: ignore[arg-type]
         targets.append(target)
