@@ -115,8 +115,7 @@ def get_record(
 @router.get("/records/{record_id}/versions", response_model=list[RecordVersionRead])
 def record_versions(record_id: int, session: ReadSession, _: StaffReader) -> list[RecordVersionRead]:
     """Every version of a record with who changed it and when."""
-    records.get_record(session, record_id)
-    return [RecordVersionRead.model_validate(v, from_attributes=True) for v in repo.versions(session, record_id)]
+    return records.versions(session, records.get_record(session, record_id))
 
 
 @router.post("/records", response_model=RecordRead, status_code=201)

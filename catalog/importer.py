@@ -36,7 +36,7 @@ from catalog.marc import (
     match_key,
     to_json,
 )
-from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsbn, RecordSource, RecordVersion
+from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsbn, RecordSource
 from ils.clock import Clock, get_clock
 from ils.db import Database, lock_keys, refresh_statistics
 from ils.network import repository as units_repo
@@ -318,7 +318,7 @@ def _apply_batch(
         targets.append(target)
 
     new_ids = repo.insert_records(session, [
-        {**record_columns(p.data, p.flavour, p.marc, p.key), "version": 1, "created_at": now,
+        {**record_columns(p.data, p.flavour, p.marc, p.key), "version": 1, "change": "import", "created_at": now,
          "created_by": options.actor, "updated_at": now, "updated_by": options.actor}
         for p in new_rows
     ])
@@ -330,11 +330,6 @@ def _apply_batch(
             if isbn not in by_isbn and isbn not in isbn_rows:
                 isbn_rows[isbn] = rid
     repo.insert_many(session, RecordIsbn, [{"isbn": i, "record_id": r} for i, r in isbn_rows.items()])
-    repo.insert_many(session, RecordVersion, [
-        {"record_id": rid, "version": 1, "marc": p.marc, "change": "import", "changed_by": options.actor,
-         "changed_at": now}
-        for p, rid in zip(new_rows, new_ids)
-    ])
     repo.insert_many(session, RecordSource, [
         {"record_id": rid, "batch_id": batch_id, "index": p.index, "control_number": p.data.control_number,
          "merged": not created, "marc": None if created else p.marc}

@@ -31,6 +31,9 @@ class Record(Base):
     # The source of truth: MARC-in-JSON ({"leader", "fields"}), in the record's own flavour.
     marc: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # How the current version came about: import | create | edit (earlier versions are rows
+    # of record_version).
+    change: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(Text)
     responsibility: Mapped[str | None] = mapped_column(Text, nullable=True)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -68,7 +71,8 @@ class RecordIsbn(Base):
 
 
 class RecordVersion(Base):
-    """Every state a record has been in, with who and when (the edit history)."""
+    """An earlier state of a record, with who made it and when: written when an edit replaces
+    it. The current state is the record row itself, so an import writes each MARC only once."""
 
     __tablename__ = "record_version"
 

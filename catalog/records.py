@@ -14,7 +14,7 @@ from catalog.events import records_changed
 from catalog.importer import record_columns
 from catalog.marc import extract, from_json, match_key, to_json
 from catalog.models import Record, RecordIsbn, RecordVersion
-from catalog.schemas import HoldingRead, ItemBrief, RecordRead
+from catalog.schemas import HoldingRead, ItemBrief, RecordRead, RecordVersionRead
 from ils.errors import Conflict, DomainError, NotFound, PreconditionFailed
 from ils.network import repository as units_repo
 
@@ -68,13 +68,12 @@ def create_record(session: Session, flavour: str, marc_json: dict[str, Any], act
         isbn, owner = next(iter(owners.items()))
         raise Conflict("RECORD_ISBN_TAKEN", f"ISBN {isbn} belongs to record {owner}",
                        extra={"record_id": owner, "isbn": isbn})
-    record = Record(**columns, version=1, created_at=now, created_by=actor, updated_at=now, updated_by=actor)
+    record = Record(**columns, version=1, change="create", created_at=now, created_by=actor, updated_at=now,
+                    updated_by=actor)
     session.add(record)
     try:
         session.flush()
         _claim_isbns(session, record.id, isbns)
-        session.add(RecordVersion(record_id=record.id, version=1, marc=marc, change="create",
-                                  changed_by=actor, changed_at=now))
         session.flush()
     except IntegrityError as exc:  # a concurrent create took the ISBN between our check and insert
         raise Conflict("RECORD_ISBN_TAKEN", "another record was just created with the same ISBN") from exc
@@ -88,10 +87,14 @@ def update_record(
     """Replace a record's MARC if nobody changed it since ``expected_version``; 412 otherwise."""
     record = get_record(session, record_id)
     marc, columns, isbns = _prepare(record.flavour, marc_json)
+    previous = RecordVersion(record_id=record_id, version=record.version, marc=record.marc, change=record.change,
+                             changed_by=record.updated_by, changed_at=record.updated_at)
     # The compare-and-set is the real guard: two editors holding the same version race here
-    # and exactly one UPDATE matches.
-    if not repo.compare_and_set_record(session, record_id, expected_version,
-                                       {**columns, "updated_at": now, "updated_by": actor}):
+    # and exactly one UPDATE matches. Checking the version read first makes sure ``previous``
+    # is the state that UPDATE replaces.
+    if record.version != expected_version or not repo.compare_and_set_record(
+        session, record_id, expected_version, {**columns, "change": "edit", "updated_at": now, "updated_by": actor}
+    ):
         session.refresh(record)
         raise PreconditionFailed(
             "RECORD_VERSION_STALE",
@@ -100,12 +103,21 @@ def update_record(
             extra={"current_version": record.version},
         )
     _claim_isbns(session, record_id, isbns)
-    session.add(RecordVersion(record_id=record_id, version=expected_version + 1, marc=marc, change="edit",
-                              changed_by=actor, changed_at=now))
+    session.add(previous)
     session.flush()
     session.refresh(record)
     records_changed(session, f"record:{record_id}:{record.version}", now, edited=[record_id])
     return record
+
+
+def versions(session: Session, record: Record) -> list[RecordVersionRead]:
+    """Every version, oldest first: the earlier ones from the history, then the current one."""
+    history = [
+        RecordVersionRead(version=v.version, change=v.change, changed_by=v.changed_by, changed_at=v.changed_at)
+        for v in repo.earlier_versions(session, record.id)
+    ]
+    return [*history, RecordVersionRead(version=record.version, change=record.change,
+                                        changed_by=record.updated_by, changed_at=record.updated_at)]
 
 
 def read_record(session: Session, record: Record) -> RecordRead:

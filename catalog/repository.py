@@ -90,7 +90,7 @@ def item_by_barcode(session: Session, barcode: str) -> Item | None:
     return session.scalars(select(Item).where(Item.barcode == barcode)).one_or_none()
 
 
-def versions(session: Session, record_id: int) -> Sequence[RecordVersion]:
+def earlier_versions(session: Session, record_id: int) -> Sequence[RecordVersion]:
     return session.scalars(
         select(RecordVersion).where(RecordVersion.record_id == record_id).order_by(RecordVersion.version)
     ).all()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:21:15.025820
+Create Date: 2026-11-23 02:07:37.707406
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def upgrade() -> None:
     sa.Column('flavour', sa.String(length=10), nullable=False),
     sa.Column('marc', sa.JSON(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('change', sa.String(length=20), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('responsibility', sa.Text(), nullable=True),
     sa.Column('authors', sa.JSON(), nullable=False),

@@ -212,6 +212,10 @@ def test_edit_needs_the_etag_and_refuses_a_stale_one(client, db):
     versions = client.get(f"/api/v1/records/{rid}/versions", headers=headers).json()
     assert [(v["version"], v["change"]) for v in versions] == [(1, "create"), (2, "edit")]
     assert versions[1]["changed_by"] == "staff:cataloguer-all"
+    with db.session(write=False) as s:
+        replaced = s.scalars(select(RecordVersion)).one()
+    titles = [sf["a"] for f in replaced.marc["fields"] if "200" in f for sf in f["200"]["subfields"] if "a" in sf]
+    assert replaced.version == 1 and titles == ["平凡的世界"]  # the replaced MARC is kept
 
 
 def test_concurrent_edits_of_one_version_let_exactly_one_win(client, db):
@@ -239,7 +243,7 @@ def test_concurrent_edits_of_one_version_let_exactly_one_win(client, db):
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["ok"] + ["stale"] * 7
-    assert _count(db, RecordVersion) == 2
+    assert _count(db, RecordVersion) == 1  # the one version the winner replaced
     with db.session(write=False) as s:
         edits = [m.payload["edited"] for m in s.scalars(select(OutboxMessage)) if m.payload["edited"]]
     assert edits == [[rid]]  # one event for the one edit that won
