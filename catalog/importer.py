@@ -351,6 +351,19 @@ def _apply_batch(
     out.record_ids.extend(resolved)
 
 
+class _Warnings:
+    """One warning per record and problem: a foreign file's 20 copies at an unknown unit are
+    one fact for the cataloguer, not twenty."""
+
+    def __init__(self, into: list[Issue], index: int):
+        self.into, self.index, self.reported = into, index, set[tuple[str, str]]()
+
+    def __call__(self, code: str, about: str, message: str) -> None:
+        if (code, about) not in self.reported:
+            self.reported.add((code, about))
+            self.into.append(Issue(self.index, code, message))
+
+
 def _items_for(
     session: Session,
     batch: list[_Prepared],
@@ -365,15 +378,7 @@ def _items_for(
     taken: dict[str, int] = {}  # barcodes created in this batch → their record
     changed: set[int] = set()
     for p, rid in zip(batch, resolved):
-        reported: set[tuple[str, str]] = set()
-
-        def warn(code: str, about: str, message: str) -> None:
-            # One warning per record and problem: a foreign file's 20 copies at an unknown
-            # unit are one fact for the cataloguer, not twenty.
-            if (code, about) not in reported:
-                reported.add((code, about))
-                out.warnings.append(Issue(p.index, code, message))
-
+        warn = _Warnings(out.warnings, p.index)
         for h in p.data.holdings:
             unit_code = h.unit_code or options.unit_code
             if not h.barcode:

@@ -130,7 +130,7 @@ def import_marc_cmd(
                     database, stream,
                     ImportOptions(flavour=flavour, encoding=encoding, unit_code=unit, filename=path.name,
                                   actor="cli:" + (os.environ.get("USER") or "ils")),
-                    progress=lambda n, pos: bar.update(task, completed=pos or 0, records=n),
+                    progress=lambda n, pos, task=task: bar.update(task, completed=pos or 0, records=n),
                 )
                 bar.update(task, completed=size)
         except (OSError, MarcFileError) as exc:

@@ -438,7 +438,7 @@ class MarcFile:
                             codes.MARC_ENCODING_INVALID,
                             f"The record cannot be read as {encoding}: {bad} characters are invalid "
                             "(the record is probably in another character set).",
-                        )
+                        ) from None
                     damaged = sorted({f.tag for f in fields if "\ufffd" in _field_text(f)})
                     warnings.append(
                         f"{bad} bytes are not valid {encoding} and are shown as \ufffd "

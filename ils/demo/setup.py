@@ -30,7 +30,6 @@ LIBRARIAN_LEVELS = ("main", "branch", "service_point", "study_room", "mobile")
 
 
 def run_demo(console: Console) -> dict[str, object]:
-    import yaml
 
     from catalog.importer import ImportOptions, import_marc
     from ils.auth.models import PatronAccount, StaffUser

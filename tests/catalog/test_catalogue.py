@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from catalog.importer import ImportOptions, import_marc
@@ -300,7 +299,6 @@ def test_librarian_adds_items_only_for_units_they_serve(client, db):
 def test_items_sort_by_call_number_the_way_shelves_do(db):
     make_network(db)
     call_numbers = ["TP32/1", "I247.5/1234", "TP311/9", "I247.5/2", "I247.57/1", "I248/3", "A81/1"]
-    holdings = []
     records = []
     for n, cn in enumerate(call_numbers):
         record = cnmarc(f"书{n}", author=f"作者{n}", clc=cn.split("/")[0])
