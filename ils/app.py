@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ils import errors
@@ -94,6 +94,12 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
         return JSONResponse({"error": code, "detail": str(exc.detail), "blocks": []}, status_code=exc.status_code)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        # Until the web pages arrive, someone opening the service in a browser lands on the
+        # interactive API documentation rather than a bare 404.
+        return RedirectResponse("/docs")
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, Any]:

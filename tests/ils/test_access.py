@@ -112,3 +112,9 @@ def test_api_key_with_unknown_scope_is_refused(client, db):
     admin = staff(client, db, "admin")
     response = client.post("/api/v1/api-keys", json={"name": "x", "scopes": ["everything"]}, headers=admin)
     assert response.status_code == 422 and response.json()["error"] == "SCOPE_INVALID"
+
+
+def test_opening_the_service_in_a_browser_lands_on_the_api_docs(client):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/docs"
+    assert client.get("/docs").status_code == 200
