@@ -9,7 +9,7 @@ Flavour = Literal["marc21", "cnmarc"]
 ItemType = Literal["book", "periodical", "children", "large_print", "braille", "audio", "local_doc", "rare_book"]
 
 MARC_JSON_EXAMPLE = {
-    "leader": "     nam0 22     450 ",
+    "leader": "00000nam0 2200000   450 ",
     "fields": [
         {"001": "DEMO000001"},
         {"010": {"ind1": " ", "ind2": " ", "subfields": [{"a": "978-7-02-000220-7"}, {"d": "CNY59.70"}]}},

@@ -372,3 +372,13 @@ def test_gbk_cnmarc_exports_as_utf8_with_the_charset_marked(client, db):
     record = next(pymarc.MARCReader(io.BytesIO(data), to_unicode=True, force_utf8=True))
     assert record["100"]["a"][26:30] == "50  "
     assert "中国发展报告" in record["200"]["a"]
+
+
+def test_the_documented_example_record_can_be_created(client, db):
+    from catalog.schemas import MARC_JSON_EXAMPLE
+
+    headers = staff(client, db, "cataloguer")
+    response = client.post("/api/v1/records", headers=headers, json={"flavour": "cnmarc", "marc": MARC_JSON_EXAMPLE})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["title"] == "红楼梦" and body["isbns"] == [HLM] and body["clc"] == "I242.4"

@@ -12,7 +12,7 @@ def cnmarc(title: str, *, isbn: str | None = None, author: str = "曹雪芹", pu
            year: str = "2008", clc: str = "I242.4", holdings: list[tuple[str, str]] = (), edition: str | None = None,
            control: str = "T1") -> pymarc.Record:
     """A CNMARC monograph; ``holdings`` are (unit code, barcode) pairs written as 905 fields."""
-    record = pymarc.Record(leader="     nam0 22     450 ", force_utf8=True)
+    record = pymarc.Record(leader="00000nam0 2200000   450 ", force_utf8=True)
     record.add_field(Field(tag="001", data=control))
     if isbn:
         record.add_field(Field(tag="010", indicators=Indicators(" ", " "), subfields=[Subfield("a", isbn), Subfield("d", "CNY59.70")]))
