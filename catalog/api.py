@@ -11,12 +11,15 @@ from catalog import export, items, records
 from catalog import repository as repo
 from catalog.importer import ImportOptions, import_marc
 from catalog.schemas import (
+    ImportBatchRead,
+    ImportIssueRead,
     ImportResultRead,
     ItemCreate,
     ItemRead,
     RecordCreate,
     RecordPage,
     RecordRead,
+    RecordSourceRead,
     RecordSummary,
     RecordUpdate,
     RecordVersionRead,
@@ -24,7 +27,7 @@ from catalog.schemas import (
 from ils.auth.principal import Principal
 from ils.clock import get_clock
 from ils.config import get_settings
-from ils.errors import DomainError
+from ils.errors import DomainError, NotFound
 from ils.db import Database
 from ils.http import Now, ReadSession, WriteSession, database, require
 
@@ -58,6 +61,25 @@ def import_records(
         clock=get_clock(),
     )
     return ImportResultRead.model_validate(result, from_attributes=True)
+
+
+@router.get("/imports/{batch_id}", response_model=ImportBatchRead)
+def get_import(batch_id: int, session: ReadSession, _: StaffReader) -> ImportBatchRead:
+    """The report of an earlier import: counts, every rejected record and every warning."""
+    batch = repo.get_batch(session, batch_id)
+    if batch is None:
+        raise NotFound("IMPORT_NOT_FOUND", f"no import {batch_id}")
+    issues = repo.batch_issues(session, batch_id)
+
+    def of(severity: str) -> list[ImportIssueRead]:
+        return [ImportIssueRead(index=i.index, code=i.code, message=i.message) for i in issues if i.severity == severity]
+
+    return ImportBatchRead(
+        batch_id=batch.id, filename=batch.filename, format=batch.format, encoding=batch.encoding,
+        unit=batch.unit_code, started_at=batch.started_at, finished_at=batch.finished_at,
+        created_by=batch.created_by, read=batch.read, imported=batch.imported, merged=batch.merged,
+        rejected=batch.rejected, items_created=batch.items_created, errors=of("error"), warnings=of("warning"),
+    )
 
 
 @router.get("/records", response_model=RecordPage)
@@ -116,6 +138,17 @@ def get_record(
 def record_versions(record_id: int, session: ReadSession, _: StaffReader) -> list[RecordVersionRead]:
     """Every version of a record with who changed it and when."""
     return records.versions(session, records.get_record(session, record_id))
+
+
+@router.get("/records/{record_id}/sources", response_model=list[RecordSourceRead])
+def record_sources(record_id: int, session: ReadSession, _: StaffReader) -> list[RecordSourceRead]:
+    """Every import that created this record or merged into it (统一编目: where the data came from)."""
+    records.get_record(session, record_id)
+    return [
+        RecordSourceRead(batch_id=s.batch_id, filename=b.filename if b else None, index=s.index,
+                         control_number=s.control_number, merged=s.merged, imported_at=b.started_at if b else None)
+        for s, b in repo.sources(session, record_id)
+    ]
 
 
 @router.post("/records", response_model=RecordRead, status_code=201)

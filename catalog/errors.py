@@ -4,6 +4,7 @@ from __future__ import annotations
 
 CODES: dict[str, str] = {
     "RECORD_NOT_FOUND": "No record has that id.",
+    "IMPORT_NOT_FOUND": "No import has that batch id.",
     "RECORD_VERSION_STALE": "The record changed since it was read (If-Match does not match): reload and redo the edit.",
     "RECORD_PRECONDITION_REQUIRED": "An update must send If-Match with the ETag it read, so it cannot overwrite a colleague's edit.",
     "RECORD_ISBN_TAKEN": "Another record already carries that ISBN; edit or merge that record instead.",

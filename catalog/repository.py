@@ -136,6 +136,10 @@ def iter_records(session: Session, stmt: Select[Any] | None = None, chunk: int =
         session.expunge_all()
 
 
+def get_batch(session: Session, batch_id: int) -> ImportBatch | None:
+    return session.get(ImportBatch, batch_id)
+
+
 def batch_issues(session: Session, batch_id: int) -> Sequence[ImportIssue]:
     return session.scalars(select(ImportIssue).where(ImportIssue.batch_id == batch_id).order_by(ImportIssue.id)).all()
 

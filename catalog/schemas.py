@@ -41,6 +41,35 @@ class ImportResultRead(BaseModel):
     warnings: list[ImportIssueRead] = Field(description="Parts of accepted records that were skipped (e.g. a copy at an unknown unit)")
 
 
+class ImportBatchRead(BaseModel):
+    """The report of an earlier import, kept so it can be read again later."""
+
+    batch_id: int
+    filename: str
+    format: str | None
+    encoding: str | None
+    unit: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    created_by: str
+    read: int
+    imported: int
+    merged: int
+    rejected: int
+    items_created: int
+    errors: list[ImportIssueRead]
+    warnings: list[ImportIssueRead]
+
+
+class RecordSourceRead(BaseModel):
+    batch_id: int | None
+    filename: str | None
+    index: int | None = Field(description="Position of the record in that file")
+    control_number: str | None = Field(description="The source's own 001")
+    merged: bool = Field(description="True when the source's record was merged into this one")
+    imported_at: datetime | None
+
+
 class ItemBrief(BaseModel):
     barcode: str
     call_number: str | None

@@ -150,13 +150,6 @@ def set_database(database: Database | None) -> None:
     _database = database
 
 
-def for_update(stmt: Any, session: Session, **kw: Any) -> Any:
-    """Add FOR UPDATE where the database has row locks (SQLite serialises writers instead)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(**kw)
-    return stmt
-
-
 def lock_keys(session: Session, namespace: str, keys: Iterable[str]) -> None:
     """Serialise transactions that work on the same natural keys (e.g. an ISBN, a title key)
     until they commit: a transaction-scoped advisory lock per key on PostgreSQL, taken in hash

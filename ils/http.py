@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,6 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="Key of 
 
 
 def optional_principal(
-    request: Request,
     db: Annotated[Database, Depends(database)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
@@ -61,7 +60,6 @@ def optional_principal(
             assert bearer is not None
             claims = read_token(get_settings().resolved_secret_key(), bearer.credentials, get_clock().now())
             principal = principal_from_claims(session, claims)
-    request.state.principal = principal
     return principal
 
 

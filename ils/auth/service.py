@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ils.auth import security
@@ -114,22 +114,6 @@ def create_user(
     session.add_all(StaffUserUnit(user_id=user.id, unit_id=u.id) for u in units)
     session.flush()
     return user
-
-
-def set_password(session: Session, username: str, password: str) -> StaffUser:
-    user = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
-    if user is None:
-        raise NotFound("USER_NOT_FOUND", f"no staff account {username!r}")
-    if len(password) < 8:
-        raise InvalidInput("PASSWORD_TOO_SHORT", "a password needs at least 8 characters")
-    user.password_hash = security.hash_password(password)
-    return user
-
-
-def set_user_units(session: Session, user: StaffUser, unit_codes: Sequence[str]) -> None:
-    units = [get_unit(session, code) for code in unit_codes]
-    session.execute(delete(StaffUserUnit).where(StaffUserUnit.user_id == user.id))
-    session.add_all(StaffUserUnit(user_id=user.id, unit_id=u.id) for u in units)
 
 
 def list_users(session: Session) -> list[tuple[StaffUser, list[str]]]:

@@ -165,6 +165,26 @@ def test_import_api_reports_counts_and_errors(client, db):
                        files={"file": ("x.mrc", b"", "application/marc")}).status_code == 403
 
 
+def test_import_report_and_record_sources_can_be_read_again_later(client, db):
+    make_network(db)
+    headers = staff(client, db, "cataloguer")
+    path = shared_path("marc21", "pymarc", "bad_records.mrc")
+    first = client.post("/api/v1/records/import", headers=headers,
+                        files={"file": (path.name, path.read_bytes())}).json()
+    again = client.post("/api/v1/records/import", headers=headers,
+                        files={"file": ("again.mrc", path.read_bytes())}).json()
+    report = client.get(f"/api/v1/imports/{first['batch_id']}", headers=headers).json()
+    assert (report["filename"], report["read"], report["rejected"]) == ("bad_records.mrc", 8, 3)
+    assert [(e["index"], e["code"]) for e in report["errors"]] == [(e["index"], e["code"]) for e in first["errors"]]
+    assert report["created_by"] == "staff:cataloguer-all" and report["finished_at"] is not None
+    record_id = first["record_ids"][0]
+    sources = client.get(f"/api/v1/records/{record_id}/sources", headers=headers).json()
+    assert [(s["filename"], s["merged"]) for s in sources][:2] == [("bad_records.mrc", False), ("bad_records.mrc", True)]
+    assert sources[-1]["filename"] == "again.mrc" and sources[-1]["merged"] is True
+    assert again["imported"] == 0
+    assert client.get("/api/v1/imports/999", headers=headers).json()["error"] == "IMPORT_NOT_FOUND"
+
+
 def test_upload_over_the_size_limit_is_413_and_imports_nothing(client, db, monkeypatch):
     from ils.config import get_settings
 
