@@ -63,11 +63,6 @@ def _prepare(flavour: str, marc_json: dict[str, Any]) -> tuple[dict[str, Any], d
 
 def create_record(session: Session, flavour: str, marc_json: dict[str, Any], actor: str, now: datetime) -> Record:
     marc, columns, isbns = _prepare(flavour, marc_json)
-    owners = repo.record_ids_by_isbn(session, isbns)
-    if owners:
-        isbn, owner = next(iter(owners.items()))
-        raise Conflict("RECORD_ISBN_TAKEN", f"ISBN {isbn} belongs to record {owner}",
-                       extra={"record_id": owner, "isbn": isbn})
     record = Record(**columns, version=1, change="create", created_at=now, created_by=actor, updated_at=now,
                     updated_by=actor)
     session.add(record)
