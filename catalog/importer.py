@@ -330,6 +330,10 @@ def _apply_batch(
             if isbn not in by_isbn and isbn not in isbn_rows:
                 isbn_rows[isbn] = rid
     repo.insert_many(session, RecordIsbn, [{"isbn": i, "record_id": r} for i, r in isbn_rows.items()])
+    # A record catalogued without an ISBN that gains one from a merged source shows it too.
+    new_set = set(new_ids)
+    gained = {rid: isbn for isbn, rid in reversed(isbn_rows.items()) if rid not in new_set}
+    repo.set_missing_isbn(session, gained)
     repo.insert_many(session, RecordSource, [
         {"record_id": rid, "batch_id": batch_id, "index": p.index, "control_number": p.data.control_number,
          "merged": not created, "marc": None if created else p.marc}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ils.db import allocate_ids
@@ -59,6 +59,17 @@ def insert_many(session: Session, model: type, rows: Sequence[dict[str, Any]]) -
     ORM's bulk path costs several times more per row for nothing we need here."""
     if rows:
         session.connection().execute(model.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+
+
+def set_missing_isbn(session: Session, isbn_by_record: dict[int, str]) -> None:
+    """Give records that have no primary ISBN yet the one given (records with one keep it)."""
+    if isbn_by_record:
+        session.connection().execute(
+            update(Record.__table__)
+            .where(Record.__table__.c.id == bindparam("rid"), Record.__table__.c.isbn.is_(None))
+            .values(isbn=bindparam("new_isbn")),
+            [{"rid": rid, "new_isbn": isbn} for rid, isbn in isbn_by_record.items()],
+        )
 
 
 def get_record(session: Session, record_id: int) -> Record | None:

@@ -63,6 +63,15 @@ def test_record_without_isbn_merges_on_title_author_edition_year(db):
         assert merged_source.marc is not None  # the merged source's own MARC is kept
 
 
+def test_record_without_isbn_gains_the_isbn_of_a_merged_source(client, db):
+    first = _import(db, [cnmarc("边城", author="沈从文", year="2005")])
+    _import(db, [cnmarc("边城", author="沈从文", year="2005", isbn="978-7-02-000220-7")])
+    body = client.get(f"/api/v1/records/{first.record_ids[0]}").json()
+    assert body["isbns"] == [HLM]
+    summary = client.get("/api/v1/records").json()["records"][0]
+    assert summary["isbn"] == HLM
+
+
 def test_two_different_isbns_with_the_same_title_stay_two_records(db):
     a = _import(db, [cnmarc("活着", author="余华", isbn="9787506365437", year="2012")])
     b = _import(db, [cnmarc("活着", author="余华", isbn="9787530215593", year="2012")])
