@@ -16,6 +16,7 @@ from catalog.schemas import (
     ImportResultRead,
     ItemCreate,
     ItemRead,
+    ItemUpdate,
     RecordCreate,
     RecordPage,
     RecordRead,
@@ -29,6 +30,7 @@ from ils.clock import get_clock
 from ils.config import get_settings
 from ils.errors import DomainError, NotFound
 from ils.db import Database
+from ils.network import repository as units_repo
 from ils.http import Now, ReadSession, WriteSession, database, require
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
@@ -187,6 +189,16 @@ def create_item(body: ItemCreate, session: WriteSession, now: Now, principal: It
     if body.current_unit:
         principal.require_unit(body.current_unit)
     return items.read_item(session, items.create_item(session, body, now))
+
+
+@router.patch("/items/{barcode}", response_model=ItemRead)
+def update_item(barcode: str, body: ItemUpdate, session: WriteSession, now: Now, principal: ItemWriter) -> ItemRead:
+    """Mark a copy damaged, missing, withdrawn or available again (staff of its owning or current unit)."""
+    item = items.get_item(session, barcode)
+    codes = units_repo.code_map(session)
+    if principal.unit_codes is not None and not {codes[item.owning_unit_id], codes[item.current_unit_id]} & principal.unit_codes:
+        principal.require_unit(codes[item.current_unit_id])
+    return items.read_item(session, items.set_status(session, barcode, body.status, now))
 
 
 @router.get("/items/{barcode}", response_model=ItemRead)

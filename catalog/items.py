@@ -40,6 +40,19 @@ def create_item(session: Session, data: ItemCreate, now: datetime) -> Item:
     return item
 
 
+def set_status(session: Session, barcode: str, status: str, now: datetime) -> Item:
+    """Staff mark a copy damaged, missing, withdrawn, or back on the shelf; the search index
+    hears of it through the outbox (availability per unit)."""
+    item = get_item(session, barcode)
+    if item.status != status:
+        item.status = status
+        item.version += 1
+        item.updated_at = now
+        session.flush()
+        records_changed(session, f"item:{barcode}:{item.version}", now, holdings=[item.record_id])
+    return item
+
+
 def get_item(session: Session, barcode: str) -> Item:
     item = repo.item_by_barcode(session, barcode)
     if item is None:

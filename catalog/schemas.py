@@ -167,6 +167,14 @@ class ItemCreate(BaseModel):
     status: Literal["available", "processing"] = "available"
 
 
+class ItemUpdate(BaseModel):
+    """What staff set by hand. Loans, transits and the hold shelf set the other states."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["available", "processing", "damaged", "missing", "withdrawn"]
+
+
 class ItemRead(BaseModel):
     barcode: str
     record_id: int

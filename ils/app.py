@@ -19,6 +19,7 @@ from ils.outbox.relay import Relay, WebhookHandler, pending_count, subscriptions
 log = logging.getLogger("ils")
 
 PUBLIC_ROUTES = {
+    ("GET", "/api/v1/search"),
     # The public OPAC and what a client needs before it can log in; everything else needs
     # credentials (tests/test_access.py checks every route against this list).
     ("GET", "/api/v1/health"),
@@ -42,13 +43,25 @@ def _error_codes_doc() -> str:
     )
 
 
-def register_webhooks() -> None:
+_search_handler = None
+
+
+def register_subscribers() -> None:
+    """What the outbox relay of this process delivers to: the search index and webhooks."""
+    global _search_handler
+    from catalog.events import TOPIC
+    from catalog.search.service import outbox_handler
+
+    if _search_handler is None:
+        _search_handler = outbox_handler()
+        subscriptions.subscribe(TOPIC, _search_handler)
     for url in get_settings().webhooks:
         subscriptions.subscribe("*", WebhookHandler(url))
 
 
 def create_app(*, run_relay: bool = False) -> FastAPI:
     from catalog.api import router as catalog_router
+    from catalog.search.api import router as search_router
     from ils.auth.api import router as auth_router
     from ils.network.api import router as network_router
 
@@ -56,7 +69,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         relay = None
         if run_relay:
-            register_webhooks()
+            register_subscribers()
             relay = Relay(get_database())
             relay.start_thread()
         yield
@@ -104,10 +117,14 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, Any]:
         """Liveness, the database it talks to and how far outbox delivery lags."""
+        from catalog.search.service import index_lag
+
         database = get_database()
-        return {"status": "ok", "database": database.dialect, "outbox": pending_count(database)}
+        return {"status": "ok", "database": database.dialect, "outbox": pending_count(database),
+                "search": {"backend": get_settings().search, **index_lag(database)}}
 
     app.include_router(auth_router)
     app.include_router(network_router)
     app.include_router(catalog_router)
+    app.include_router(search_router)
     return app

@@ -70,10 +70,10 @@ def served_app():  # type: ignore[no-untyped-def]
 @app.command("outbox-relay")
 def outbox_relay(interval: float = 1.0, once: bool = typer.Option(False, help="Deliver what is due, then exit")) -> None:
     """Deliver queued outbox messages (webhooks, index updates) until stopped."""
-    from ils.app import register_webhooks
+    from ils.app import register_subscribers
     from ils.outbox.relay import Relay
 
-    register_webhooks()
+    register_subscribers()
     relay = Relay(get_database())
     if once:
         console.print(f"delivered {relay.run_until_idle()} message(s)")
@@ -173,6 +173,19 @@ def export_marc_cmd(
                 out.write(chunk)
             bar.update(task, completed=total, records=total)
     console.print(f"exported {total} records to {output} ({format})")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the database (the service may keep running)."""
+    from catalog.search.service import get_engine
+    from catalog.search.service import reindex as rebuild
+
+    with _progress() as bar:
+        task = bar.add_task("reindex", total=None, records=0)
+        done = rebuild(get_database(), get_engine(),
+                       lambda n, total: bar.update(task, completed=n, total=total, records=n))
+    console.print(f"indexed {done} records")
 
 
 @user_app.command("add")

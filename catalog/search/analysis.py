@@ -26,6 +26,8 @@ from catalog.marc.isbn import isbn13_to_10, normalise_isbn
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
+# Dots inside transliterated names (简·爱, 大卫·科波菲尔): readers type the name without them.
+_NAME_DOTS = re.compile(f"(?<=[{_HAN}])[·・•‧∙](?=[{_HAN}])")
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 _LATIN_WORD = re.compile(r"[0-9a-z]+")
 _CALL_NUMBER = re.compile(r"^[a-z]{1,2}\d[\d.\-/:=()]*$")
@@ -43,7 +45,7 @@ def fold(text: str) -> str:
     """Full-width → half-width, traditional → simplified, lower case, accents off Latin letters."""
     text = unicodedata.normalize("NFKC", text)
     if _HAN_CHAR.search(text):
-        text = _t2s().convert(text)
+        text = _NAME_DOTS.sub("", _t2s().convert(text))
     text = text.casefold()
     if not text.isascii():
         # Strip combining marks (é → e) but keep Han and other scripts whole.
@@ -88,18 +90,60 @@ class Pinyin:
         return _unique([*self.syllables, *(t for t in (self.joined, self.initials) if t)])
 
 
-def pinyin_of(text: str | None, given: str | None = None) -> Pinyin:
-    """Pinyin of a title or name: the record's own (``given``, e.g. from CNMARC $A) when it has
-    one, else computed from the Han characters. Text without Han characters has none."""
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable, taken from pypinyin's own dictionary (about 420)."""
+    from pypinyin import Style
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
+
+    return frozenset(
+        convert(reading, Style.NORMAL, strict=True) for readings in pinyin_dict.values() for reading in readings.split(",")
+    ) | {"v", "lv", "nv", "lve", "nve"}
+
+
+def split_syllables(word: str) -> list[str] | None:
+    """'zhongguo' → ['zhong', 'guo']; None if the word is not a run of pinyin syllables.
+
+    Catalogued pinyin is written by word (CNMARC $A "Zhongguo fazhan baogao"), but readers
+    type initials by syllable (zgfzbg). Fewest syllables wins, which prefers 'xian' over 'xi'+'an'
+    the way cataloguers' apostrophes (xi'an) would otherwise tell.
+    """
+    known = _syllables()
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            if head is not None and word[start:end] in known:
+                candidate = [*head, word[start:end]]
+                if best[end] is None or len(candidate) < len(best[end]):  # type: ignore[arg-type]
+                    best[end] = candidate
+    return best[len(word)]
+
+
+def _given_syllables(given: str) -> list[str] | None:
     syllables: list[str] = []
-    if given:
-        syllables = _LATIN_WORD.findall(fold(given))
-    elif text and _HAN_CHAR.search(text):
+    for word in re.findall(r"[a-z]+", fold(given).replace("ü", "v")):
+        split = split_syllables(word)
+        if split is None:
+            return None  # not pinyin after all (an English title in $A): compute instead
+        syllables += split
+    return syllables or None
+
+
+def pinyin_of(text: str | None, given: str | None = None) -> Pinyin:
+    """Pinyin of a title or name: the record's own (``given``, e.g. from CNMARC $A, split into
+    syllables) when it has one, else computed from the Han characters. Text without Han
+    characters has none."""
+    syllables: list[str] = []
+    if given and text and _HAN_CHAR.search(text):
+        syllables = _given_syllables(given) or []
+    if not syllables and text and _HAN_CHAR.search(text):
         from pypinyin import Style, lazy_pinyin
 
-        folded = fold(text)
-        for run in _HAN_RUN.findall(folded):
-            syllables += [s for s in lazy_pinyin(run, style=Style.NORMAL) if s.isalpha()]
+        for run in _HAN_RUN.findall(fold(text)):
+            syllables += [s.replace("ü", "v") for s in lazy_pinyin(run, style=Style.NORMAL) if s.isalpha()]
     if not syllables:
         return Pinyin()
     return Pinyin(syllables, "".join(syllables), "".join(s[0] for s in syllables))
