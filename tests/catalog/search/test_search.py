@@ -232,3 +232,29 @@ def test_reindex_command_rebuilds_the_index(db, tmp_path):
     assert result.exit_code == 0, result.output
     assert "indexed 6 records" in result.output
     assert get_engine().search(SearchQuery(q="平凡的世界")).total == 1
+
+
+def test_demo_catalogue_is_searchable_after_the_relay_runs(db, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from catalog.search.service import get_engine
+    from ils.config import get_settings
+    from ils.demo.setup import run_demo
+
+    monkeypatch.setenv("ILS_DATABASE_URL", db.url)
+    get_settings.cache_clear()
+    run_demo(Console(file=io.StringIO()))
+    engine = get_engine()
+    deliver(db, engine)
+    assert engine.count() >= 400
+    assert set(titles(engine.search(SearchQuery(q="鲁迅", size=50)))) >= {"呐喊", "彷徨", "朝花夕拾", "野草"}
+    assert set(titles(engine.search(SearchQuery(q="zhaohuaxishi")))) == {"朝花夕拾"}
+    assert set(titles(engine.search(SearchQuery(q="zhxs")))) == {"朝花夕拾"}
+    assert set(titles(engine.search(SearchQuery(q="西遊記")))) == {"西游记"}
+    assert len(titles(engine.search(SearchQuery(q="红楼梦")))) == 2  # two editions, two records
+    children = engine.search(SearchQuery(type="children", unit="DC-SF"))
+    assert children.total > 0 and all("children" in h.document["item_types"] for h in children.hits)
+    local = engine.search(SearchQuery(q="东川"))
+    assert local.total > 0 and local.hits[0].highlight.count("<em>") >= 1
