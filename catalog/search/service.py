@@ -31,9 +31,24 @@ def _engine_at(path: str) -> EmbeddedEngine:
     return EmbeddedEngine(Path(path))
 
 
+@lru_cache(maxsize=None)
+def _meili(url: str, key: str | None) -> SearchEngine:
+    from catalog.search.meili import MeiliEngine
+
+    return MeiliEngine(url, key)
+
+
 def get_engine() -> SearchEngine:
-    """The configured backend (ILS_SEARCH); the embedded index lives under ILS_DATA_DIR/search."""
+    """The configured backend (ILS_SEARCH): the embedded index under ILS_DATA_DIR/search, or
+    Meilisearch at ILS_MEILISEARCH_URL."""
     settings = get_settings()
+    if settings.search == "meilisearch":
+        if not settings.meilisearch_url:
+            from ils.errors import DomainError
+
+            raise DomainError("SEARCH_NOT_CONFIGURED", "ILS_SEARCH=meilisearch needs ILS_MEILISEARCH_URL",
+                              http_status=503)
+        return _meili(settings.meilisearch_url, settings.meilisearch_key)
     return _engine_at(str((settings.data_dir / "search").resolve()))
 
 

@@ -4,6 +4,8 @@ backend always (and on both databases, which the documents are built from)."""
 from __future__ import annotations
 
 import csv
+import os
+import uuid
 
 import pytest
 from pymarc import Field, Indicators, Subfield
@@ -19,11 +21,23 @@ from tests.support.marc import cnmarc, iso2709
 from tests.support.shared_data import shared_path
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = EmbeddedEngine(tmp_path / "index")
+@pytest.fixture(params=["embedded", "meilisearch"])
+def engine(request, tmp_path):
+    """The same behaviour is required of both backends. There is no Meilisearch server on the
+    development machines or in CI: its runs happen only where ILS_TEST_MEILISEARCH_URL is set."""
+    if request.param == "embedded":
+        engine = EmbeddedEngine(tmp_path / "index")
+        yield engine
+        engine.close()
+        return
+    url = os.environ.get("ILS_TEST_MEILISEARCH_URL")
+    if not url:
+        pytest.skip("no Meilisearch server: set ILS_TEST_MEILISEARCH_URL to run these against one")
+    from catalog.search.meili import MeiliEngine
+
+    engine = MeiliEngine(url, os.environ.get("ILS_TEST_MEILISEARCH_KEY"), index_uid=f"test_{uuid.uuid4().hex[:10]}")
     yield engine
-    engine.close()
+    engine.client.wait_for_task(engine.client.delete_index(engine.uid).task_uid)
 
 
 def deliver(db, engine) -> int:
