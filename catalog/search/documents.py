@@ -100,7 +100,10 @@ def _document(record: Record, isbns: list[str], copies: dict[str, list[int]], it
         title_terms=text_terms(record.title),
         author_terms=text_terms(" ".join([*record.authors, record.responsibility or ""])),
         other_terms=text_terms(other),
-        pinyin_terms=[*title_pinyin.terms(), *author_pinyin.terms()],
+        # The record's pinyin (its $A/$9, or what the catalogue computed, which keeps Latin
+        # words: "n hao fang …") ranks first; the reading of the Han characters alone is
+        # indexed too, since a reader may type the initials either way.
+        pinyin_terms=list(dict.fromkeys([*title_pinyin.terms(), *author_pinyin.terms(), *pinyin_of(record.title).terms()])),
         isbn_terms=isbn_terms(isbns or ([record.isbn] if record.isbn else [])),
         call_number_terms=call_number_terms(record.call_number or clc),
         title_pinyin=title_pinyin.joined or record.title.casefold(),
