@@ -68,7 +68,7 @@ def served_app():  # type: ignore[no-untyped-def]
 
 
 @app.command("outbox-relay")
-def outbox_relay(interval: float = 1.0, once: bool = typer.Option(False, help="Deliver what is due, then exit")) -> None:
+def outbox_relay(interval: float = 0.2, once: bool = typer.Option(False, help="Deliver what is due, then exit")) -> None:
     """Deliver queued outbox messages (webhooks, index updates) until stopped."""
     from ils.app import register_subscribers
     from ils.outbox.relay import Relay
