@@ -44,6 +44,16 @@ class SearchDocument:
     title_pinyin: str = ""
 
     @property
+    def title_rank(self) -> int:
+        """An integer that sorts titles in pinyin order (first 13 letters, base 27), for
+        backends that sort on numbers."""
+        rank = 0
+        letters = [c for c in self.title_pinyin.lower() if "a" <= c <= "z"][:13]
+        for c in letters + [""] * (13 - len(letters)):
+            rank = rank * 27 + (ord(c) - 96 if c else 0)
+        return rank
+
+    @property
     def units(self) -> list[str]:
         return [h["unit"] for h in self.holdings]
 

@@ -52,15 +52,6 @@ def _tokens(terms: list[str]) -> tantivy.PreTokenizedString:
     return tantivy.PreTokenizedString(" ".join(terms), tokens)
 
 
-def title_rank(title_pinyin: str) -> int:
-    """An integer that sorts titles in pinyin order (first 13 letters, base 27)."""
-    rank = 0
-    letters = [c for c in title_pinyin.lower() if "a" <= c <= "z"][:13]
-    for c in letters + [""] * (13 - len(letters)):
-        rank = rank * 27 + (ord(c) - 96 if c else 0)
-    return rank
-
-
 class EmbeddedEngine:
     def __init__(self, path: Path):
         path.mkdir(parents=True, exist_ok=True)
@@ -96,7 +87,7 @@ class EmbeddedEngine:
     def _document(self, d: SearchDocument) -> tantivy.Document:
         doc = tantivy.Document(
             record_id=d.record_id, unit=d.units, shelf_unit=d.units_on_shelf, item_type=d.item_types,
-            title_rank=title_rank(d.title_pinyin), doc=json.dumps(d.display(), ensure_ascii=False),
+            title_rank=d.title_rank, doc=json.dumps(d.display(), ensure_ascii=False),
         )
         if d.language:
             doc.add_text("lang", d.language)

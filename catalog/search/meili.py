@@ -19,7 +19,6 @@ import meilisearch
 
 from catalog.search.analysis import analyse_query
 from catalog.search.documents import SearchDocument
-from catalog.search.embedded import title_rank
 from catalog.search.engine import SearchHit, SearchQuery, SearchResult
 from catalog.search.highlight import highlight
 
@@ -76,7 +75,7 @@ class MeiliEngine:
             "isbn_terms": " ".join(d.isbn_terms), "callno_terms": " ".join(d.call_number_terms),
             "units": d.units, "shelf_units": d.units_on_shelf, "lang": d.language, "clc_top": d.clc_top,
             "decade": d.year // 10 * 10 if d.year is not None else None,
-            "title_rank": title_rank(d.title_pinyin),
+            "title_rank": d.title_rank,
         }
 
     def index(self, documents: list[SearchDocument]) -> None:

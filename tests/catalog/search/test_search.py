@@ -8,7 +8,6 @@ import os
 import uuid
 
 import pytest
-from pymarc import Field, Indicators, Subfield
 
 from catalog.importer import ImportOptions, import_marc
 from catalog.search.embedded import EmbeddedEngine
