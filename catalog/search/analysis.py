@@ -60,12 +60,16 @@ def _segment(run: str) -> list[str]:
     return [w for w in rjieba.cut(run) if w.strip()]
 
 
-def han_terms(run: str) -> list[str]:
-    """Words, bigrams and single characters of one run of Han characters (already folded)."""
+@lru_cache(maxsize=65536)
+def han_terms(run: str) -> tuple[str, ...]:
+    """Words, bigrams and single characters of one run of Han characters (already folded).
+
+    Cached: names, series and common title words recur across a catalogue, and segmentation
+    is most of what indexing a record costs."""
     terms = [w for w in _segment(run) if len(w) > 1]
     terms += [run[i : i + 2] for i in range(len(run) - 1)]
     terms += list(run)
-    return terms
+    return tuple(terms)
 
 
 def text_terms(text: str | None) -> list[str]:
@@ -75,7 +79,7 @@ def text_terms(text: str | None) -> list[str]:
     folded = fold(text)
     terms: list[str] = []
     for run in _HAN_RUN.findall(folded):
-        terms += han_terms(run)
+        terms.extend(han_terms(run))
     terms += _LATIN_WORD.findall(_HAN_RUN.sub(" ", folded))
     return _unique(terms)
 
@@ -132,6 +136,14 @@ def _given_syllables(given: str) -> list[str] | None:
     return syllables or None
 
 
+@lru_cache(maxsize=65536)
+def _run_pinyin(run: str) -> tuple[str, ...]:
+    """pypinyin's toneless reading of a run of Han characters (cached like han_terms)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(s.replace("ü", "v") for s in lazy_pinyin(run, style=Style.NORMAL) if s.isalpha())
+
+
 def pinyin_of(text: str | None, given: str | None = None) -> Pinyin:
     """Pinyin of a title or name: the record's own (``given``, e.g. from CNMARC $A, split into
     syllables) when it has one, else computed from the Han characters. Text without Han
@@ -140,10 +152,8 @@ def pinyin_of(text: str | None, given: str | None = None) -> Pinyin:
     if given and text and _HAN_CHAR.search(text):
         syllables = _given_syllables(given) or []
     if not syllables and text and _HAN_CHAR.search(text):
-        from pypinyin import Style, lazy_pinyin
-
         for run in _HAN_RUN.findall(fold(text)):
-            syllables += [s.replace("ü", "v") for s in lazy_pinyin(run, style=Style.NORMAL) if s.isalpha()]
+            syllables += _run_pinyin(run)
     if not syllables:
         return Pinyin()
     return Pinyin(syllables, "".join(syllables), "".join(s[0] for s in syllables))
