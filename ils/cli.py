@@ -56,7 +56,17 @@ def serve(
     """Run the web service (REST API, OpenAPI at /docs)."""
     import uvicorn
 
-    os.environ["ILS_RUN_RELAY"] = "1" if relay else "0"
+    if relay and workers > 1:
+        # One relay for the whole service, in this supervising process, rather than one per
+        # worker: the embedded search index has a single writer.
+        from ils.app import register_subscribers
+        from ils.outbox.relay import Relay
+
+        register_subscribers()
+        Relay(get_database()).start_thread()
+        os.environ["ILS_RUN_RELAY"] = "0"
+    else:
+        os.environ["ILS_RUN_RELAY"] = "1" if relay else "0"
     uvicorn.run("ils.cli:served_app", factory=True, host=host, port=port, workers=workers,
                 log_level=get_settings().log_level.lower())
 

@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.support.factories import make_network, make_user
 
@@ -19,14 +20,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_served_app_answers_and_its_relay_delivers_the_outbox(db, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_served_app_answers_and_its_relay_delivers_the_outbox(db, tmp_path, workers):
     make_network(db)
     make_user(db, "cat", "cataloguer")
     port = _free_port()
     env = {**os.environ, "ILS_DATABASE_URL": db.url, "ILS_DATA_DIR": str(tmp_path),
            "ILS_SECRET_KEY": "serve-test-secret-key-0123456789abcdef", "ILS_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from ils.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from ils.cli import main; main()", "serve", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -53,6 +56,9 @@ def test_served_app_answers_and_its_relay_delivers_the_outbox(db, tmp_path):
                 break
             time.sleep(0.1)
         assert outbox["pending"] == 0
+        # ... into the search index, which every worker reads.
+        found = httpx.get(f"{base}/api/v1/search", params={"q": "wc"}).json()
+        assert [h["title"] for h in found["hits"]] == ["围城"]
     finally:
         process.terminate()
         process.wait(timeout=10)
