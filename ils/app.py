@@ -33,9 +33,10 @@ PUBLIC_ROUTES = {
 
 def _error_codes_doc() -> str:
     from catalog.errors import CODES as CATALOG_CODES
+    from circulation.errors import CODES as CIRCULATION_CODES
     from catalog.marc.codes import CODES as MARC_CODES
 
-    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES}
+    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **CIRCULATION_CODES}
     lines = "\n".join(f"| `{code}` | {text} |" for code, text in sorted(rows.items()))
     return (
         "Errors come as `{\"error\": CODE, \"detail\": ..., \"blocks\": [...]}` with a stable CODE:\n\n"
@@ -62,6 +63,7 @@ def register_subscribers() -> None:
 def create_app(*, run_relay: bool = False) -> FastAPI:
     from catalog.api import router as catalog_router
     from catalog.search.api import router as search_router
+    from circulation.api import router as circulation_router
     from ils.auth.api import router as auth_router
     from ils.network.api import router as network_router
 
@@ -127,4 +129,5 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(network_router)
     app.include_router(catalog_router)
     app.include_router(search_router)
+    app.include_router(circulation_router)
     return app

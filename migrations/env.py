@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import catalog.models  # noqa: F401  (register tables)
+import circulation.models  # noqa: F401
 import ils.auth.models  # noqa: F401
 import ils.network.models  # noqa: F401
 import ils.outbox.models  # noqa: F401

@@ -16,12 +16,14 @@ SCOPES: dict[str, str] = {
     "records:write": "create and edit bibliographic records, import MARC",
     "items:write": "create and change items (copies)",
     "stats:read": "read statistics",
+    "patrons:read": "look up patrons (readers) by card or ID card",
+    "patrons:write": "register patrons, change them, block them, set proxies",
 }
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
     "cataloguer": frozenset({"records:read", "records:write", "items:write"}),
-    "librarian": frozenset({"records:read", "items:write"}),
+    "librarian": frozenset({"records:read", "items:write", "patrons:read", "patrons:write"}),
     "manager": frozenset({"records:read", "stats:read"}),
 }
 

@@ -20,11 +20,15 @@ from ils.db import get_database
 
 DEMO_PASSWORD = "demo-2026"
 READERS = [
-    ("DC00000001", "李秀英", "DC"),
-    ("DC00000002", "王建华", "DC-TD"),
-    ("DC00000003", "张丽娟", "DC-WL"),
-    ("DC00000004", "刘子涵", "DC-SF"),
-    ("DC00000005", "陈国强", "DC-TD"),
+    ("DC00000001", "李秀英", "DC", "senior"),
+    ("DC00000002", "王建华", "DC-TD", "adult"),
+    ("DC00000003", "张丽娟", "DC-WL", "adult"),
+    ("DC00000004", "刘子涵", "DC-SF", "child"),
+    ("DC00000005", "陈国强", "DC-TD", "disabled"),
+]
+CATEGORIES = [
+    ("adult", "成人读者", 60), ("child", "少儿读者", 36), ("senior", "老年读者", 60),
+    ("disabled", "残障读者", 60), ("temporary", "临时读者", 3),
 ]
 LIBRARIAN_LEVELS = ("main", "branch", "service_point", "study_room", "mobile")
 
@@ -32,8 +36,11 @@ LIBRARIAN_LEVELS = ("main", "branch", "service_point", "study_room", "mobile")
 def run_demo(console: Console) -> dict[str, object]:
 
     from catalog.importer import ImportOptions, import_marc
-    from ils.auth.models import PatronAccount, StaffUser
-    from ils.auth.service import create_patron_account, create_user
+    from circulation.models import Patron
+    from circulation.patrons import register, save_category
+    from circulation.schemas import PatronCategoryWrite, PatronCreate
+    from ils.auth.models import StaffUser
+    from ils.auth.service import create_user
     from ils.demo import marc_builder
     from ils.migrate import upgrade
     from ils.network import repository as units_repo
@@ -64,12 +71,13 @@ def run_demo(console: Console) -> dict[str, object]:
             if unit.level in LIBRARIAN_LEVELS and username not in existing:
                 create_user(session, username, DEMO_PASSWORD, "librarian", now, unit_codes=[unit.code],
                             display_name=f"{unit.name}馆员")
-        cards = set(session.scalars(select(PatronAccount.card_number)))
-        codes = {u.code for u in units}
-        for card, name, unit_code in READERS:
+        for code, name, months in CATEGORIES:
+            save_category(session, PatronCategoryWrite(code=code, name=name, valid_months=months))
+        cards = set(session.scalars(select(Patron.card_number)))
+        for card, name, unit_code, category in READERS:
             if card not in cards:
-                create_patron_account(session, card, name, DEMO_PASSWORD, now,
-                                      unit_code if unit_code in codes else None)
+                register(session, PatronCreate(card_number=card, name=name, category=category, unit=unit_code,
+                                               password=DEMO_PASSWORD), "demo", now)
 
     works = marc_builder.load_works()
     unit_codes = [u["code"] for u in network["units"]]

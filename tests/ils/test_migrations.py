@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 import catalog.models  # noqa: F401  (register every table)
+import circulation.models  # noqa: F401
 import ils.auth.models  # noqa: F401
 import ils.network.models  # noqa: F401
 import ils.outbox.models  # noqa: F401

@@ -1,0 +1,103 @@
+"""patrons
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 03:03:39.409734
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+import ils.db
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('patron_category',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('valid_months', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_patron_category'))
+    )
+    op.create_table('patron',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('card_number', sa.String(length=32), nullable=False),
+    sa.Column('id_card_number', sa.String(length=18), nullable=True),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('category_code', sa.String(length=32), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('deposit_fen', sa.Integer(), nullable=False),
+    sa.Column('credit_exempt', sa.Boolean(), nullable=False),
+    sa.Column('phone', sa.String(length=30), nullable=True),
+    sa.Column('email', sa.String(length=200), nullable=True),
+    sa.Column('address', sa.String(length=500), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('updated_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('active', 'suspended', 'closed')", name=op.f('ck_patron_status')),
+    sa.CheckConstraint('deposit_fen >= 0', name=op.f('ck_patron_deposit_fen')),
+    sa.ForeignKeyConstraint(['category_code'], ['patron_category.code'], name=op.f('fk_patron_category_code_patron_category')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_patron_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_patron')),
+    sa.UniqueConstraint('card_number', name=op.f('uq_patron_card_number')),
+    sa.UniqueConstraint('id_card_number', name=op.f('uq_patron_id_card_number'))
+    )
+    with op.batch_alter_table('patron', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_patron_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('patron_block',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patron_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('lifted_at', ils.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by', sa.String(length=100), nullable=True),
+    sa.ForeignKeyConstraint(['patron_id'], ['patron.id'], name=op.f('fk_patron_block_patron_id_patron'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_patron_block'))
+    )
+    with op.batch_alter_table('patron_block', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_patron_block_patron_id'), ['patron_id'], unique=False)
+
+    op.create_table('patron_proxy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patron_id', sa.Integer(), nullable=False),
+    sa.Column('proxy_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.CheckConstraint('patron_id <> proxy_id', name=op.f('ck_patron_proxy_not_self')),
+    sa.ForeignKeyConstraint(['patron_id'], ['patron.id'], name=op.f('fk_patron_proxy_patron_id_patron'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proxy_id'], ['patron.id'], name=op.f('fk_patron_proxy_proxy_id_patron'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_patron_proxy')),
+    sa.UniqueConstraint('patron_id', 'proxy_id', name=op.f('uq_patron_proxy_patron_id_proxy_id'))
+    )
+    with op.batch_alter_table('patron_proxy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_patron_proxy_patron_id'), ['patron_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_patron_proxy_proxy_id'), ['proxy_id'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('patron_proxy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_patron_proxy_proxy_id'))
+        batch_op.drop_index(batch_op.f('ix_patron_proxy_patron_id'))
+
+    op.drop_table('patron_proxy')
+    with op.batch_alter_table('patron_block', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_patron_block_patron_id'))
+
+    op.drop_table('patron_block')
+    with op.batch_alter_table('patron', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_patron_unit_id'))
+
+    op.drop_table('patron')
+    op.drop_table('patron_category')
