@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from circulation import patrons
+from circulation import patrons, rules
 from circulation import repository as repo
 from circulation.schemas import (
     BlockCreate,
@@ -17,6 +17,9 @@ from circulation.schemas import (
     PatronRead,
     PatronUpdate,
     ProxyCreate,
+    RuleExplanation,
+    RuleRead,
+    RuleWrite,
 )
 from ils.auth.principal import Principal
 from ils.errors import InvalidInput
@@ -26,6 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["patrons"])
 PatronReader = Annotated[Principal, Depends(require("patrons:read"))]
 PatronWriter = Annotated[Principal, Depends(require("patrons:write"))]
 Admin = Annotated[Principal, Depends(require("users:admin"))]
+PolicyWriter = Annotated[Principal, Depends(require("policies:write"))]
 
 
 @router.get("/patron-categories", response_model=list[PatronCategoryRead])
@@ -90,3 +94,38 @@ def remove_proxy(card: str, proxy_card: str, session: WriteSession, _: PatronWri
     """Withdraw a proxy's right to act for this patron."""
     patrons.remove_proxy(session, card, proxy_card)
     return Response(status_code=204)
+
+
+@router.get("/circulation-rules", response_model=list[RuleRead])
+def list_rules(session: ReadSession, _: PatronReader) -> list[RuleRead]:
+    """Every loan rule of the network."""
+    return [RuleRead.model_validate(r, from_attributes=True) for r in rules.all_rules(session)]
+
+
+@router.put("/circulation-rules", response_model=RuleRead)
+def save_rule(body: RuleWrite, session: WriteSession, now: Now, principal: PolicyWriter) -> RuleRead:
+    """Create the rule for this key (category × item type × unit level × unit), or change it."""
+    return RuleRead.model_validate(rules.save_rule(session, body, principal.label, now), from_attributes=True)
+
+
+@router.delete("/circulation-rules/{rule_id}", status_code=204)
+def delete_rule(rule_id: int, session: WriteSession, _: PolicyWriter) -> Response:
+    """Remove a rule; the next most specific one applies from now on."""
+    rules.delete_rule(session, rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/circulation-rules/explain", response_model=RuleExplanation)
+def explain_rule(
+    session: ReadSession,
+    _: PatronReader,
+    unit: str,
+    patron_category: str | None = None,
+    item_type: str | None = None,
+    card: str | None = None,
+    barcode: str | None = None,
+) -> RuleExplanation:
+    """Which loan rule applies at a unit to a patron (or category) and an item (or item type),
+    and why: the matching rules, most specific first."""
+    return rules.explain_for(session, unit=unit, patron_category=patron_category, item_type=item_type,
+                             card=card, barcode=barcode)

@@ -11,4 +11,7 @@ CODES: dict[str, str] = {
     "PATRON_BLOCK_NOT_FOUND": "The patron has no block with that id.",
     "PATRON_PROXY_SELF": "A patron cannot be their own proxy.",
     "PATRON_PROXY_NOT_FOUND": "That patron is not a proxy of this one.",
+    "POLICY_NOT_FOUND": "No loan rule covers the situation; the network needs a default rule (all *).",
+    "POLICY_RULE_NOT_FOUND": "No loan rule has that id.",
+    "UNIT_LEVEL_INVALID": "The unit level is not one of the known levels.",
 }

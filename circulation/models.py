@@ -85,3 +85,36 @@ class PatronBlock(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lifted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+ANY = "*"
+
+
+class CirculationRule(Base):
+    """Loan rules as data, keyed by patron category × item type × unit level, optionally for one
+    unit. ``*`` means any (not NULL, so the key can be unique on every database)."""
+
+    __tablename__ = "circulation_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patron_category: Mapped[str] = mapped_column(String(32), default=ANY)
+    item_type: Mapped[str] = mapped_column(String(20), default=ANY)
+    unit_level: Mapped[str] = mapped_column(String(20), default=ANY)
+    unit_code: Mapped[str] = mapped_column(String(32), default=ANY)
+    loan_days: Mapped[int] = mapped_column(Integer)
+    max_items: Mapped[int] = mapped_column(Integer)  # on loan at once, all types together
+    max_items_of_type: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of this rule's item type
+    renewals: Mapped[int] = mapped_column(Integer, default=0)
+    hold_blocks_renewal: Mapped[bool] = mapped_column(Boolean, default=True)
+    holds_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    hold_shelf_days: Mapped[int] = mapped_column(Integer, default=7)
+    fine_per_day_fen: Mapped[int] = mapped_column(Integer, default=0)  # most networks waive fines
+    fine_limit_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)  # owing this much blocks
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("patron_category", "item_type", "unit_level", "unit_code"),
+        CheckConstraint("loan_days > 0 AND max_items >= 0 AND renewals >= 0 AND hold_shelf_days > 0", name="positive"),
+        CheckConstraint("fine_per_day_fen >= 0", name="fine"),
+    )

@@ -95,3 +95,36 @@ class ProxyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     proxy_card_number: str = Field(examples=["DC00000456"])
+
+
+class RuleWrite(BaseModel):
+    """A loan rule; ``*`` in a key part means any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patron_category: str = Field(default="*", examples=["child"])
+    item_type: str = Field(default="*", examples=["children"])
+    unit_level: str = Field(default="*", examples=["service_point"])
+    unit_code: str = Field(default="*", examples=["*"])
+    loan_days: int = Field(gt=0, le=366, examples=[30])
+    max_items: int = Field(ge=0, le=500, examples=[10])
+    max_items_of_type: int | None = Field(default=None, ge=0)
+    renewals: int = Field(default=1, ge=0, le=20)
+    hold_blocks_renewal: bool = True
+    holds_allowed: bool = True
+    hold_shelf_days: int = Field(default=7, gt=0, le=60)
+    fine_per_day_fen: int = Field(default=0, ge=0)
+    fine_limit_fen: int | None = Field(default=None, ge=0)
+
+
+class RuleRead(RuleWrite):
+    id: int
+    updated_at: datetime
+    updated_by: str
+
+
+class RuleExplanation(BaseModel):
+    situation: dict[str, str]
+    rule: RuleRead
+    reason: str
+    candidates: list[str] = Field(description="Every matching rule's key, most specific first")

@@ -18,6 +18,7 @@ SCOPES: dict[str, str] = {
     "stats:read": "read statistics",
     "patrons:read": "look up patrons (readers) by card or ID card",
     "patrons:write": "register patrons, change them, block them, set proxies",
+    "policies:write": "change the loan rules",
 }
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {

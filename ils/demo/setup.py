@@ -30,6 +30,19 @@ CATEGORIES = [
     ("adult", "成人读者", 60), ("child", "少儿读者", 36), ("senior", "老年读者", 60),
     ("disabled", "残障读者", 60), ("temporary", "临时读者", 3),
 ]
+# The demo network's loan rules: a default, and what a county typically varies.
+RULES = [
+    {"loan_days": 30, "max_items": 10, "renewals": 1, "hold_shelf_days": 7},
+    {"patron_category": "child", "loan_days": 21, "max_items": 5, "renewals": 1},
+    {"patron_category": "child", "item_type": "children", "loan_days": 30, "max_items": 5, "renewals": 2},
+    {"patron_category": "senior", "loan_days": 45, "max_items": 10, "renewals": 2},
+    {"patron_category": "disabled", "loan_days": 60, "max_items": 10, "renewals": 3},
+    {"patron_category": "temporary", "loan_days": 14, "max_items": 2, "renewals": 0, "holds_allowed": False},
+    {"item_type": "local_doc", "loan_days": 14, "max_items": 10, "renewals": 0},
+    {"item_type": "rare_book", "loan_days": 1, "max_items": 0, "renewals": 0, "holds_allowed": False},
+    {"unit_level": "service_point", "loan_days": 45, "max_items": 10, "renewals": 1, "hold_shelf_days": 10},
+    {"unit_level": "mobile", "loan_days": 60, "max_items": 10, "renewals": 1, "hold_shelf_days": 14},
+]
 LIBRARIAN_LEVELS = ("main", "branch", "service_point", "study_room", "mobile")
 
 
@@ -38,7 +51,8 @@ def run_demo(console: Console) -> dict[str, object]:
     from catalog.importer import ImportOptions, import_marc
     from circulation.models import Patron
     from circulation.patrons import register, save_category
-    from circulation.schemas import PatronCategoryWrite, PatronCreate
+    from circulation.rules import save_rule
+    from circulation.schemas import PatronCategoryWrite, PatronCreate, RuleWrite
     from ils.auth.models import StaffUser
     from ils.auth.service import create_user
     from ils.demo import marc_builder
@@ -73,6 +87,8 @@ def run_demo(console: Console) -> dict[str, object]:
                             display_name=f"{unit.name}馆员")
         for code, name, months in CATEGORIES:
             save_category(session, PatronCategoryWrite(code=code, name=name, valid_months=months))
+        for rule in RULES:
+            save_rule(session, RuleWrite(**rule), "demo", now)
         cards = set(session.scalars(select(Patron.card_number)))
         for card, name, unit_code, category in READERS:
             if card not in cards:

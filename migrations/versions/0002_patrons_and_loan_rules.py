@@ -1,8 +1,8 @@
-"""patrons
+"""patrons and loan rules
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 03:03:39.409734
+Create Date: 2026-11-23 03:07:13.942624
 """
 from __future__ import annotations
 
@@ -18,6 +18,28 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('circulation_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patron_category', sa.String(length=32), nullable=False),
+    sa.Column('item_type', sa.String(length=20), nullable=False),
+    sa.Column('unit_level', sa.String(length=20), nullable=False),
+    sa.Column('unit_code', sa.String(length=32), nullable=False),
+    sa.Column('loan_days', sa.Integer(), nullable=False),
+    sa.Column('max_items', sa.Integer(), nullable=False),
+    sa.Column('max_items_of_type', sa.Integer(), nullable=True),
+    sa.Column('renewals', sa.Integer(), nullable=False),
+    sa.Column('hold_blocks_renewal', sa.Boolean(), nullable=False),
+    sa.Column('holds_allowed', sa.Boolean(), nullable=False),
+    sa.Column('hold_shelf_days', sa.Integer(), nullable=False),
+    sa.Column('fine_per_day_fen', sa.Integer(), nullable=False),
+    sa.Column('fine_limit_fen', sa.Integer(), nullable=True),
+    sa.Column('updated_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=False),
+    sa.CheckConstraint('fine_per_day_fen >= 0', name=op.f('ck_circulation_rule_fine')),
+    sa.CheckConstraint('loan_days > 0 AND max_items >= 0 AND renewals >= 0 AND hold_shelf_days > 0', name=op.f('ck_circulation_rule_positive')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_circulation_rule')),
+    sa.UniqueConstraint('patron_category', 'item_type', 'unit_level', 'unit_code', name=op.f('uq_circulation_rule_patron_category_item_type_unit_level_unit_code'))
+    )
     op.create_table('patron_category',
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -101,3 +123,4 @@ def downgrade() -> None:
 
     op.drop_table('patron')
     op.drop_table('patron_category')
+    op.drop_table('circulation_rule')
