@@ -70,6 +70,7 @@ CORE_CODES: dict[str, str] = {
     "UNIT_CODE_TAKEN": "Another unit already has that code.",
     "UNIT_PARENT_INVALID": "The parent does not exist or cannot hold a unit of that level.",
     "UNIT_HOURS_INVALID": "Opening hours are not HH:MM-HH:MM ranges in order.",
+    "UNIT_NEVER_OPEN": "The unit's hours and closed days leave no open day to put a date on.",
     "USER_NOT_FOUND": "No staff account has that username.",
     "USERNAME_TAKEN": "Another staff account already has that username.",
     "ROLE_INVALID": "The role is not one of admin, cataloguer, librarian, manager.",

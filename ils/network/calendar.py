@@ -59,3 +59,27 @@ def next_open_day(
         if is_open_on(hours, closed, candidate):
             return candidate
     return None
+
+
+def due_date(hours: Mapping[str, Iterable[str]], closed: set[date], start: date, loan_days: int) -> date:
+    """A loan's due date: ``loan_days`` calendar days after ``start``, moved on to the unit's
+    next open day, so it never falls on a day the reader could not return the book."""
+    target = start + timedelta(days=loan_days)
+    moved = next_open_day(hours, closed, target)
+    if moved is None:
+        raise InvalidInput("UNIT_NEVER_OPEN", "the unit has no open day in the year after the due date")
+    return moved
+
+
+def after_open_days(hours: Mapping[str, Iterable[str]], closed: set[date], start: date, open_days: int) -> date:
+    """The day on which ``open_days`` days the unit is open have passed after ``start``: how long
+    a copy waits on the hold shelf, so a reader of a point open twice a week gets as many
+    chances to collect it as one of the 总馆."""
+    day, counted = start, 0
+    for _ in range(366 * 3):
+        day += timedelta(days=1)
+        if is_open_on(hours, closed, day):
+            counted += 1
+            if counted >= open_days:
+                return day
+    raise InvalidInput("UNIT_NEVER_OPEN", "the unit is not open often enough to count those days")

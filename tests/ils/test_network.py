@@ -145,3 +145,26 @@ def test_hours_arithmetic():
         normalise_hours({"someday": ["09:00-12:00"]})
     # Mondays open; 2027-01-25 is a Monday, closed as a holiday: the next open day is a week on.
     assert next_open_day(hours, {date(2027, 1, 25)}, date(2027, 1, 25)) == date(2027, 2, 1)
+
+
+def test_due_date_never_falls_on_a_closed_day():
+    from ils.network.calendar import due_date
+
+    # Open Tuesday to Sunday; 2027-02-05..08 closed for the Spring Festival.
+    hours = normalise_hours({d: ["09:00-17:00"] for d in ("tue", "wed", "thu", "fri", "sat", "sun")})
+    closed = {date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8)}
+    assert due_date(hours, closed, date(2027, 1, 6), 30) == date(2027, 2, 9)   # 2-5 closed → next open day
+    assert due_date(hours, set(), date(2026, 11, 2), 28) == date(2026, 12, 1)  # a Monday → Tuesday
+    assert due_date(hours, set(), date(2026, 11, 3), 30) == date(2026, 12, 3)  # already open
+
+
+def test_hold_shelf_counts_only_open_days():
+    from ils.network.calendar import after_open_days
+
+    twice_a_week = normalise_hours({"tue": ["14:00-18:00"], "sat": ["09:00-12:00"]})
+    # Trapped on Monday 2026-11-23: seven open days are 3½ weeks at a point open twice a week.
+    assert after_open_days(twice_a_week, set(), date(2026, 11, 23), 7) == date(2026, 12, 15)
+    every_day = normalise_hours({d: ["09:00-21:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    assert after_open_days(every_day, {date(2026, 11, 25)}, date(2026, 11, 23), 7) == date(2026, 12, 1)
+    with pytest.raises(InvalidInput):
+        after_open_days(normalise_hours({}), set(), date(2026, 11, 23), 1)
