@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import threading
 
 from sqlalchemy import func, select
 
 from catalog.importer import ImportOptions, import_marc
 from catalog.models import Item, Record, RecordSource, RecordVersion
 from ils.outbox.models import OutboxMessage
+from tests.support.concurrency import at_once
 from tests.support.factories import make_network, staff
 from tests.support.marc import cnmarc, iso2709, to_dict
 from tests.support.shared_data import shared_path
@@ -139,21 +139,9 @@ def test_concurrent_imports_of_overlapping_files_make_no_duplicates(db):
     make_network(db)
     books = [cnmarc(f"书{i}", isbn=None, author=f"作者{i}", holdings=[("DC", f"E{i}")]) for i in range(60)]
     files = [books[:40], books[20:], books[10:50], books]
-    results: list = []
-    errors: list = []
-
-    def run(records):
-        try:
-            results.append(import_marc(db, iso2709(records), ImportOptions(filename="c.iso", batch_size=7)))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(f,)) for f in files]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = at_once(
+        lambda n: import_marc(db, iso2709(files[n]), ImportOptions(filename="c.iso", batch_size=7)), len(files)
+    )
     assert _count(db, Record) == 60 and _count(db, Item) == 60
     assert sum(r.imported for r in results) == 60
 
@@ -254,22 +242,13 @@ def test_concurrent_edits_of_one_version_let_exactly_one_win(client, db):
     from ils.clock import get_clock
     from ils.errors import PreconditionFailed
 
-    outcomes: list[str] = []
+    def edit(n: int) -> str:
+        with db.session() as s:
+            update_record(s, rid, int(etag.strip('"')), to_dict(cnmarc(f"版本{n}", author="路遥")),
+                          f"staff:editor{n}", get_clock().now())
+        return "ok"
 
-    def edit(n: int) -> None:
-        try:
-            with db.session() as s:
-                update_record(s, rid, int(etag.strip('"')), to_dict(cnmarc(f"版本{n}", author="路遥")),
-                              f"staff:editor{n}", get_clock().now())
-            outcomes.append("ok")
-        except PreconditionFailed:
-            outcomes.append("stale")
-
-    threads = [threading.Thread(target=edit, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = ["stale" if isinstance(r, PreconditionFailed) else r for r in at_once(edit, 8, PreconditionFailed)]
     assert sorted(outcomes) == ["ok"] + ["stale"] * 7
     assert _count(db, RecordVersion) == 1  # the one version the winner replaced
     with db.session(write=False) as s:

@@ -3,10 +3,10 @@ proxies and manual blocks."""
 
 from __future__ import annotations
 
-import threading
 
 
 from circulation.idcard import mask, normalise_id_card
+from tests.support.concurrency import at_once
 from tests.support.factories import login, make_network, staff
 
 ID_CARD = "11010519491231002X"  # the standard's worked example; its check character is X
@@ -150,19 +150,10 @@ def test_the_same_card_registered_at_two_desks_at_once_is_issued_once(db):
     make_network(db)
     with db.session() as s:
         save_category(s, PatronCategoryWrite(code="adult", name="成人读者"))
-    outcomes: list[str] = []
+    def desk(n: int) -> str:
+        with db.session() as s:
+            register(s, PatronCreate(**_reader(name=f"读者{n}")), f"desk{n}", get_clock().now())
+        return "issued"
 
-    def desk(n: int) -> None:
-        try:
-            with db.session() as s:
-                register(s, PatronCreate(**_reader(name=f"读者{n}")), f"desk{n}", get_clock().now())
-            outcomes.append("issued")
-        except Conflict:
-            outcomes.append("taken")
-
-    threads = [threading.Thread(target=desk, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = ["taken" if isinstance(r, Conflict) else r for r in at_once(desk, 6, Conflict)]
     assert sorted(outcomes) == ["issued"] + ["taken"] * 5
