@@ -11,6 +11,7 @@ CODES: dict[str, str] = {
     "RECORD_FLAVOUR_INVALID": "The flavour is not marc21 or cnmarc.",
     "ITEM_NOT_FOUND": "No item has that barcode.",
     "ITEM_BARCODE_TAKEN": "Another item already has that barcode (barcodes are unique in the network).",
+    "ITEM_TRANSITION_INVALID": "The copy cannot go from its current status to the one asked (see the item state machine).",
     "ITEM_TYPE_INVALID": "The item type is not one of the known types.",
     "ITEM_UNIT_UNKNOWN": "A holding names a unit code the network does not have; the copy was not created.",
     "ITEM_UNIT_MISSING": "A holding names no unit and the import gave no default unit; the copy was not created.",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog import repository as repo
 from catalog.events import records_changed
+from catalog.item_states import check_transition
 from catalog.marc import call_number_sort_key
 from catalog.models import Item
 from catalog.records import get_record
@@ -44,6 +45,7 @@ def set_status(session: Session, barcode: str, status: str, now: datetime) -> It
     """Staff mark a copy damaged, missing, withdrawn, or back on the shelf; the search index
     hears of it through the outbox (availability per unit)."""
     item = get_item(session, barcode)
+    check_transition(item.status, status)
     if item.status != status:
         item.status = status
         item.version += 1

@@ -1,8 +1,12 @@
 """What other packages (logistics, circulation) may use of the catalogue. Nothing else of
 ``catalog`` is imported from outside it (import-linter checks this)."""
 
+from catalog.item_states import TRANSITIONS, check_transition
 from catalog.items import get_item, read_item
 from catalog.models import ITEM_STATUSES, ITEM_TYPES, Item, Record
 from catalog.records import get_record, read_record
 
-__all__ = ["ITEM_STATUSES", "ITEM_TYPES", "Item", "Record", "get_item", "get_record", "read_item", "read_record"]
+__all__ = [
+    "ITEM_STATUSES", "ITEM_TYPES", "TRANSITIONS", "Item", "Record", "check_transition", "get_item", "get_record",
+    "read_item", "read_record",
+]

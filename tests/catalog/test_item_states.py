@@ -1,0 +1,52 @@
+"""The item state machine: one test per allowed transition, and the refusals that matter."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.item_states import MANUAL, TRANSITIONS, check_transition
+from catalog.models import ITEM_STATUSES
+from ils.errors import Conflict
+
+
+def test_every_status_has_a_row_and_every_target_is_a_status():
+    assert set(TRANSITIONS) == set(ITEM_STATUSES)
+    assert all(targets <= set(ITEM_STATUSES) for targets in TRANSITIONS.values())
+    assert MANUAL <= set(ITEM_STATUSES)
+
+
+@pytest.mark.parametrize("current,new", sorted((c, n) for c, targets in TRANSITIONS.items() for n in targets))
+def test_allowed_transition(current, new):
+    check_transition(current, new)
+
+
+@pytest.mark.parametrize("current,new", [
+    ("on_loan", "damaged"),       # a copy on loan is checked in first
+    ("on_loan", "withdrawn"),
+    ("withdrawn", "available"),   # withdrawal is final
+    ("processing", "on_loan"),    # not yet on the shelf
+    ("lost", "on_loan"),
+])
+def test_refused_transition(current, new):
+    with pytest.raises(Conflict) as caught:
+        check_transition(current, new)
+    assert caught.value.code == "ITEM_TRANSITION_INVALID"
+
+
+def test_staying_in_a_status_is_not_a_transition():
+    for status in ITEM_STATUSES:
+        check_transition(status, status)
+
+
+def test_staff_cannot_revive_a_withdrawn_copy_through_the_api(client, db):
+    from catalog.importer import ImportOptions, import_marc
+    from tests.support.factories import make_network, staff
+    from tests.support.marc import cnmarc, iso2709
+
+    make_network(db)
+    import_marc(db, iso2709([cnmarc("围城", holdings=[("DC", "W1")])]), ImportOptions(filename="w.iso"))
+    headers = staff(client, db, "librarian", ("DC",))
+    assert client.patch("/api/v1/items/W1", headers=headers, json={"status": "withdrawn"}).status_code == 200
+    refused = client.patch("/api/v1/items/W1", headers=headers, json={"status": "available"})
+    assert refused.status_code == 409 and refused.json()["error"] == "ITEM_TRANSITION_INVALID"
+    assert client.get("/api/v1/items/W1", headers=headers).json()["status"] == "withdrawn"
