@@ -198,7 +198,7 @@ def update_item(barcode: str, body: ItemUpdate, session: WriteSession, now: Now,
     codes = units_repo.code_map(session)
     if principal.unit_codes is not None and not {codes[item.owning_unit_id], codes[item.current_unit_id]} & principal.unit_codes:
         principal.require_unit(codes[item.current_unit_id])
-    return items.read_item(session, items.set_status(session, barcode, body.status, now))
+    return items.read_item(session, items.set_status(session, barcode, body.status, now, principal.label))
 
 
 @router.get("/items/{barcode}", response_model=ItemRead)

@@ -15,6 +15,7 @@ from catalog.models import Item
 from catalog.records import get_record
 from catalog.schemas import ItemCreate, ItemRead
 from ils.errors import Conflict, NotFound
+from ils.events import record_event
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
 
@@ -41,12 +42,15 @@ def create_item(session: Session, data: ItemCreate, now: datetime) -> Item:
     return item
 
 
-def set_status(session: Session, barcode: str, status: str, now: datetime) -> Item:
-    """Staff mark a copy damaged, missing, withdrawn, or back on the shelf; the search index
-    hears of it through the outbox (availability per unit)."""
+def set_status(session: Session, barcode: str, status: str, now: datetime, actor: str = "system") -> Item:
+    """Staff mark a copy damaged, missing, withdrawn, or back on the shelf; the change is an
+    event, and the search index hears of it through the outbox (availability per unit)."""
     item = get_item(session, barcode)
     check_transition(item.status, status)
     if item.status != status:
+        codes = units_repo.code_map(session)
+        record_event(session, "item.status", f"item:{barcode}", actor=actor, now=now,
+                     unit_code=codes[item.current_unit_id], before={"status": item.status}, after={"status": status})
         item.status = status
         item.version += 1
         item.updated_at = now

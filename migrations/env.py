@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, pool
 import catalog.models  # noqa: F401  (register tables)
 import circulation.models  # noqa: F401
 import ils.auth.models  # noqa: F401
+import ils.events  # noqa: F401
 import ils.network.models  # noqa: F401
 import ils.outbox.models  # noqa: F401
 from ils.config import get_settings

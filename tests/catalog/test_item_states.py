@@ -50,3 +50,12 @@ def test_staff_cannot_revive_a_withdrawn_copy_through_the_api(client, db):
     refused = client.patch("/api/v1/items/W1", headers=headers, json={"status": "available"})
     assert refused.status_code == 409 and refused.json()["error"] == "ITEM_TRANSITION_INVALID"
     assert client.get("/api/v1/items/W1", headers=headers).json()["status"] == "withdrawn"
+    # The change that happened is on the append-only event table; the refused one is not.
+    from sqlalchemy import select
+
+    from ils.events import Event
+
+    with db.session(write=False) as s:
+        events = [(e.kind, e.subject, e.actor, e.unit_code, e.before, e.after) for e in s.scalars(select(Event))]
+    assert events == [("item.status", "item:W1", "staff:librarian-dc", "DC", {"status": "available"},
+                       {"status": "withdrawn"})]

@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 import catalog.models  # noqa: F401  (register every table)
 import circulation.models  # noqa: F401
 import ils.auth.models  # noqa: F401
+import ils.events  # noqa: F401
 import ils.network.models  # noqa: F401
 import ils.outbox.models  # noqa: F401
 from ils.db import Base

@@ -7,6 +7,7 @@ from sqlalchemy import text
 import catalog.models  # noqa: F401  (every table must be known to be emptied)
 import circulation.models  # noqa: F401
 import ils.auth.models  # noqa: F401
+import ils.events  # noqa: F401
 import ils.network.models  # noqa: F401
 import ils.outbox.models  # noqa: F401
 from ils.db import Base, Database
