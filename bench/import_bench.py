@@ -92,7 +92,11 @@ def pymarc_rate(path: Path, encoding: str) -> tuple[int, float]:
 
 
 def import_rate(path: Path, url: str) -> dict:
-    from catalog.importer import ImportOptions, import_marc, prepare_process_for_bulk_import
+    from catalog.importer import (
+        ImportOptions,
+        import_marc,
+        prepare_process_for_bulk_import,
+    )
     from ils.db import Database
     from ils.migrate import upgrade
 

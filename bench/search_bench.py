@@ -55,7 +55,12 @@ def _isbn13(n: int) -> str:
 
 
 def build_documents(count: int, seed: int = 7):  # type: ignore[no-untyped-def]
-    from catalog.search.analysis import call_number_terms, isbn_terms, pinyin_of, text_terms
+    from catalog.search.analysis import (
+        call_number_terms,
+        isbn_terms,
+        pinyin_of,
+        text_terms,
+    )
     from catalog.search.documents import SearchDocument
     from ils.demo.marc_builder import load_network
 

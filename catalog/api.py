@@ -28,10 +28,10 @@ from catalog.schemas import (
 from ils.auth.principal import Principal
 from ils.clock import get_clock
 from ils.config import get_settings
-from ils.errors import DomainError, NotFound
 from ils.db import Database
-from ils.network import repository as units_repo
+from ils.errors import DomainError, NotFound
 from ils.http import Now, ReadSession, WriteSession, database, require
+from ils.network import repository as units_repo
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 Cataloguer = Annotated[Principal, Depends(require("records:write"))]

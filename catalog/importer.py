@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from catalog import repository as repo
 from catalog.events import records_changed
 from catalog.marc import (
-    ExtractError,
     Extracted,
+    ExtractError,
     MarcFile,
     ReadRecord,
     RejectedRecord,
@@ -36,7 +36,14 @@ from catalog.marc import (
     match_key,
     to_json,
 )
-from catalog.models import ITEM_TYPES, ImportBatch, ImportIssue, Item, RecordIsbn, RecordSource
+from catalog.models import (
+    ITEM_TYPES,
+    ImportBatch,
+    ImportIssue,
+    Item,
+    RecordIsbn,
+    RecordSource,
+)
 from ils.clock import Clock, get_clock
 from ils.db import Database, lock_keys, refresh_statistics
 from ils.network import repository as units_repo

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,6 +59,42 @@ def set_status(session: Session, barcode: str, status: str, now: datetime, actor
         session.flush()
         records_changed(session, f"item:{barcode}:{item.version}", now, holdings=[item.record_id])
     return item
+
+
+def lock_item(session: Session, barcode: str) -> Item:
+    """The copy, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's write
+    transaction holds the database lock already). Circulation locks the item first, then the
+    patron, then holds, so two desks acting on one copy queue instead of both winning."""
+    item = session.scalars(select(Item).where(Item.barcode == barcode).with_for_update()).one_or_none()
+    if item is None:
+        raise NotFound("ITEM_NOT_FOUND", f"no item with barcode {barcode}")
+    return item
+
+
+def lock_item_id(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
+    if item is None:
+        raise NotFound("ITEM_NOT_FOUND", f"no item {item_id}")
+    return item
+
+
+def items_of_record(session: Session, record_id: int) -> Sequence[Item]:
+    return repo.items_of_record(session, record_id)
+
+
+def move_item(session: Session, item: Item, now: datetime, *, status: str | None = None,
+              current_unit_id: int | None = None) -> None:
+    """Change where a copy is and what state it is in, through the state machine. The caller
+    writes the event (it knows why); the search index hears of it through the outbox."""
+    new_status = status or item.status
+    check_transition(item.status, new_status)
+    new_unit = current_unit_id or item.current_unit_id
+    if new_status == item.status and new_unit == item.current_unit_id:
+        return
+    item.status, item.current_unit_id = new_status, new_unit
+    item.version += 1
+    item.updated_at = now
+    records_changed(session, f"item:{item.barcode}:{item.version}", now, holdings=[item.record_id])
 
 
 def get_item(session: Session, barcode: str) -> Item:

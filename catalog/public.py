@@ -2,11 +2,18 @@
 ``catalog`` is imported from outside it (import-linter checks this)."""
 
 from catalog.item_states import TRANSITIONS, check_transition
-from catalog.items import get_item, read_item
+from catalog.items import (
+    get_item,
+    items_of_record,
+    lock_item,
+    lock_item_id,
+    move_item,
+    read_item,
+)
 from catalog.models import ITEM_STATUSES, ITEM_TYPES, Item, Record
 from catalog.records import get_record, read_record
 
 __all__ = [
     "ITEM_STATUSES", "ITEM_TYPES", "TRANSITIONS", "Item", "Record", "check_transition", "get_item", "get_record",
-    "read_item", "read_record",
+    "items_of_record", "lock_item", "lock_item_id", "move_item", "read_item", "read_record",
 ]

@@ -8,8 +8,16 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from catalog.models import (
+    ImportBatch,
+    ImportIssue,
+    Item,
+    Record,
+    RecordIsbn,
+    RecordSource,
+    RecordVersion,
+)
 from ils.db import allocate_ids
-from catalog.models import ImportBatch, ImportIssue, Item, Record, RecordIsbn, RecordSource, RecordVersion
 
 
 def record_ids_by_isbn(session: Session, isbns: Iterable[str]) -> dict[str, int]:

@@ -1,10 +1,22 @@
-"""Tables of circulation: patrons (readers), their categories, proxies and blocks."""
+"""Tables of circulation: patrons (readers), categories, proxies, blocks, loan rules, loans, holds, fines."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ils.db import Base, UTCDateTime
@@ -110,6 +122,8 @@ class CirculationRule(Base):
     hold_shelf_days: Mapped[int] = mapped_column(Integer, default=7)
     fine_per_day_fen: Mapped[int] = mapped_column(Integer, default=0)  # most networks waive fines
     fine_limit_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)  # owing this much blocks
+    # A lost copy is charged at this share of its price (赔偿); 0 charges nothing.
+    lost_fee_percent: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(100))
 
@@ -117,4 +131,133 @@ class CirculationRule(Base):
         UniqueConstraint("patron_category", "item_type", "unit_level", "unit_code"),
         CheckConstraint("loan_days > 0 AND max_items >= 0 AND renewals >= 0 AND hold_shelf_days > 0", name="positive"),
         CheckConstraint("fine_per_day_fen >= 0", name="fine"),
+        CheckConstraint("lost_fee_percent >= 0", name="lost_fee"),
     )
+
+
+LOAN_STATUSES = ("open", "lost", "claimed_returned", "returned")
+# A loan is closed only when the copy is back; lost and claimed-returned loans stay open on the
+# patron's record until the copy turns up or staff settle them.
+ACTIVE_LOAN = ("open", "lost", "claimed_returned")
+
+
+class Loan(Base):
+    __tablename__ = "loan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # where it was lent
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("circulation_rule.id", ondelete="SET NULL"), nullable=True)
+    item_type: Mapped[str] = mapped_column(String(20))  # copied: per-type limits count without a join
+    status: Mapped[str] = mapped_column(String(20))
+    checked_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_out_by: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    renewals: Mapped[int] = mapped_column(Integer, default=0)
+    # Overridden blocks, with who and why: [{"code", "by", "reason"}].
+    overrides: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    returned_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
+    returned_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'lost', 'claimed_returned', 'returned')", name="status"),
+        CheckConstraint("(status = 'returned') = (returned_at IS NOT NULL)", name="returned"),
+        # Never lent twice: one loan per copy until it comes back, whatever happens above.
+        Index("uq_loan_active_item", "item_id", unique=True,
+              sqlite_where=text("status <> 'returned'"), postgresql_where=text("status <> 'returned'")),
+        Index("ix_loan_patron_status", "patron_id", "status"),
+        Index("ix_loan_item", "item_id", "id"),
+        Index("ix_loan_due", "status", "due_on"),
+    )
+
+
+HOLD_STATUSES = ("waiting", "in_transit", "ready", "fulfilled", "cancelled", "expired")
+ACTIVE_HOLD = ("waiting", "in_transit", "ready")
+TRAPPED_HOLD = ("in_transit", "ready")
+
+
+class Hold(Base):
+    """A reader's request for a title (any copy) or one copy, collected at the pickup unit.
+
+    waiting → in_transit (a copy was trapped elsewhere and travels) → ready (on the hold shelf)
+    → fulfilled (lent to the reader); or cancelled / expired. ``item_id`` is set once a copy is
+    trapped (or from the start, for a hold on one copy); ``target_item_id`` is the copy the
+    engine suggests pulling from a shelf before any is trapped.
+    """
+
+    __tablename__ = "hold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id"))
+    item_level: Mapped[bool] = mapped_column(Boolean, default=False)  # only item_id may fill it
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), nullable=True)
+    target_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"), nullable=True, index=True)
+    pickup_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    placed_by: Mapped[str] = mapped_column(String(100))
+    suspended_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    trapped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    shelf_expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('waiting', 'in_transit', 'ready', 'fulfilled', 'cancelled', 'expired')",
+                        name="status"),
+        CheckConstraint("status NOT IN ('in_transit', 'ready') OR item_id IS NOT NULL", name="trapped_item"),
+        # No copy fills two holds at once (one trapped item per hold is the item_id column).
+        Index("uq_hold_trapped_item", "item_id", unique=True,
+              sqlite_where=text("status IN ('in_transit', 'ready')"),
+              postgresql_where=text("status IN ('in_transit', 'ready')")),
+        # One active hold per reader and title.
+        Index("uq_hold_active_patron_record", "patron_id", "record_id", unique=True,
+              sqlite_where=text("status IN ('waiting', 'in_transit', 'ready')"),
+              postgresql_where=text("status IN ('waiting', 'in_transit', 'ready')")),
+        Index("ix_hold_record_queue", "record_id", "status", "placed_at", "id"),
+        Index("ix_hold_pickup_status", "pickup_unit_id", "status"),
+    )
+
+
+FINE_KINDS = ("overdue", "lost")
+
+
+class Fine(Base):
+    """Money a patron owes, in fen. Overdue fines accrue only where a rule sets a daily rate."""
+
+    __tablename__ = "fine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), index=True)
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loan.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    waived_fen: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('overdue', 'lost')", name="kind"),
+        CheckConstraint("amount_fen > 0 AND paid_fen >= 0 AND waived_fen >= 0 AND paid_fen + waived_fen <= amount_fen",
+                        name="amounts"),
+    )
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patron_id: Mapped[int] = mapped_column(ForeignKey("patron.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(20))  # cash, wechat, alipay, card
+
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount"),)

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from circulation import repository as repo
 from circulation.idcard import mask, normalise_id_card
 from circulation.models import Patron, PatronBlock, PatronCategory, PatronProxy
-from circulation.schemas import BlockRead, PatronCategoryWrite, PatronCreate, PatronRead, PatronUpdate
+from circulation.schemas import (
+    BlockRead,
+    PatronCategoryWrite,
+    PatronCreate,
+    PatronRead,
+    PatronUpdate,
+)
 from ils.auth.service import create_patron_account
 from ils.config import get_settings
 from ils.errors import Conflict, InvalidInput, NotFound
@@ -58,12 +64,13 @@ def _id_card(value: str | None) -> str | None:
     return normal
 
 
-def get_patron(session: Session, card_or_id_card: str) -> Patron:
-    """By card number, or by ID card number (readers often bring that instead)."""
-    patron = repo.patron_by_card(session, card_or_id_card)
+def get_patron(session: Session, card_or_id_card: str, *, lock: bool = False) -> Patron:
+    """By card number, or by ID card number (readers often bring that instead); ``lock`` holds
+    the row until the transaction ends (loan limits are checked under it)."""
+    patron = repo.patron_by_card(session, card_or_id_card, lock=lock)
     if patron is None and len(card_or_id_card) == 18:
         normal = normalise_id_card(card_or_id_card)
-        patron = repo.patron_by_id_card(session, normal) if normal else None
+        patron = repo.patron_by_id_card(session, normal, lock=lock) if normal else None
     if patron is None:
         raise NotFound("PATRON_NOT_FOUND", f"no patron with card or ID card {card_or_id_card!r}")
     return patron

@@ -115,6 +115,7 @@ class RuleWrite(BaseModel):
     hold_shelf_days: int = Field(default=7, gt=0, le=60)
     fine_per_day_fen: int = Field(default=0, ge=0)
     fine_limit_fen: int | None = Field(default=None, ge=0)
+    lost_fee_percent: int = Field(default=100, ge=0, le=1000, description="Share of the price charged for a lost copy")
 
 
 class RuleRead(RuleWrite):
@@ -128,3 +129,189 @@ class RuleExplanation(BaseModel):
     rule: RuleRead
     reason: str
     candidates: list[str] = Field(description="Every matching rule's key, most specific first")
+
+
+# ---- circulation --------------------------------------------------------------------------
+
+
+class OverrideFields(BaseModel):
+    override: list[str] = Field(default_factory=list, description="Block codes to override (needs circulation:override)",
+                                examples=[["PATRON_LOAN_LIMIT"]])
+    override_reason: str | None = Field(default=None, max_length=500, examples=["读者为班级借书"])
+
+
+class CheckoutBody(OverrideFields):
+    model_config = ConfigDict(extra="forbid")
+
+    card: str = Field(description="Card number or ID card number of the borrower", examples=["DC00000001"])
+    barcode: str = Field(examples=["0100000001"])
+    unit: str = Field(description="Unit of the desk or machine lending the copy", examples=["DC-TD"])
+    proxy_card: str | None = Field(default=None, description="Card of a proxy borrowing for the patron")
+
+
+class BlockOut(BaseModel):
+    code: str
+    detail: str
+    overridable: bool
+
+
+class LoanRead(BaseModel):
+    id: int
+    barcode: str
+    record_id: int
+    title: str
+    call_number: str | None
+    card: str
+    unit: str = Field(description="Where it was lent")
+    status: Literal["open", "lost", "claimed_returned", "returned"]
+    checked_out_at: datetime
+    due_on: date
+    overdue_days: int
+    renewals: int
+    overrides: list[dict[str, str]]
+    returned_at: datetime | None
+    returned_unit: str | None
+    hold_id: int | None = Field(default=None, description="The borrower's hold this loan fulfilled")
+
+
+class CheckoutPreview(BaseModel):
+    allowed: bool = Field(description="True when no block stands; overridable blocks still need an override")
+    blocks: list[BlockOut]
+    due_on: date
+    rule_id: int
+    card: str
+    patron_name: str
+    barcode: str
+    title: str
+
+
+class CheckinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    barcode: str = Field(examples=["0100000001"])
+    unit: str = Field(description="Unit where the copy is in hand", examples=["DC-WL"])
+
+
+class HoldNote(BaseModel):
+    hold_id: int
+    card: str
+    name: str
+    pickup_unit: str
+    shelf_expires_on: date | None
+
+
+class TransitNote(BaseModel):
+    id: int
+    from_unit: str
+    to_unit: str
+    reason: str
+    status: str
+
+
+class MoveRead(BaseModel):
+    """What the desk does with the copy in hand."""
+
+    barcode: str
+    title: str
+    call_number: str | None
+    disposition: Literal["shelve", "hold_shelf", "transit"]
+    destination_unit: str
+    destination_name: str
+    instruction: str = Field(description="The instruction to show in large type", examples=["转运至：乌龙镇分馆"])
+    hold: HoldNote | None = None
+    transit: TransitNote | None = None
+
+
+class CheckinResult(MoveRead):
+    loan: LoanRead | None = None
+    fine_fen: int = 0
+    found: bool = Field(default=False, description="The copy was lost, missing or claimed returned")
+
+
+class RenewBody(OverrideFields):
+    model_config = ConfigDict(extra="forbid")
+
+    barcode: str
+    unit: str | None = Field(default=None, description="Renewing unit; omitted for the OPAC")
+
+
+class BarcodeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    barcode: str
+    unit: str | None = None
+
+
+class LostResult(BaseModel):
+    loan: LoanRead
+    fine_fen: int
+
+
+class HoldCreate(OverrideFields):
+    model_config = ConfigDict(extra="forbid")
+
+    card: str
+    record_id: int | None = Field(default=None, description="Any copy of this title")
+    barcode: str | None = Field(default=None, description="This copy only")
+    pickup_unit: str = Field(examples=["DC-TD"])
+    suspended_until: date | None = Field(default=None, description="Not before this day (on holiday until …)")
+
+
+class HoldUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pickup_unit: str | None = None
+    suspended_until: date | None = Field(default=None, description="null resumes the hold")
+
+
+class HoldRead(BaseModel):
+    id: int
+    card: str
+    record_id: int
+    title: str
+    item_level: bool
+    barcode: str | None = Field(description="The trapped copy (or the copy asked for)")
+    target_barcode: str | None = Field(description="The copy the engine suggests pulling")
+    pickup_unit: str
+    status: Literal["waiting", "in_transit", "ready", "fulfilled", "cancelled", "expired"]
+    queue_position: int | None = Field(description="1 = next in line; null once a copy is trapped")
+    placed_at: datetime
+    suspended_until: date | None
+    shelf_expires_on: date | None
+    closed_at: datetime | None
+    close_reason: str | None
+
+
+class HoldChangeResult(BaseModel):
+    hold: HoldRead
+    copy_move: MoveRead | None = Field(default=None, description="Where the trapped copy goes now, if it moves")
+
+
+class FineRead(BaseModel):
+    id: int
+    kind: str
+    amount_fen: int
+    paid_fen: int
+    waived_fen: int
+    created_at: datetime
+    note: str | None
+    loan_id: int | None
+
+
+class FinesRead(BaseModel):
+    owed_fen: int
+    accruing_fen: int = Field(description="Overdue fines still growing on loans not yet returned")
+    fines: list[FineRead]
+
+
+class PaymentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_fen: int = Field(gt=0)
+    method: Literal["cash", "wechat", "alipay", "card"] = "cash"
+    unit: str
+
+
+class ExpiryResult(BaseModel):
+    expired: int
+    moves: list[MoveRead]

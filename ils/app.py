@@ -33,10 +33,11 @@ PUBLIC_ROUTES = {
 
 def _error_codes_doc() -> str:
     from catalog.errors import CODES as CATALOG_CODES
-    from circulation.errors import CODES as CIRCULATION_CODES
     from catalog.marc.codes import CODES as MARC_CODES
+    from circulation.errors import CODES as CIRCULATION_CODES
+    from logistics.errors import CODES as LOGISTICS_CODES
 
-    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **CIRCULATION_CODES}
+    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **LOGISTICS_CODES, **CIRCULATION_CODES}
     lines = "\n".join(f"| `{code}` | {text} |" for code, text in sorted(rows.items()))
     return (
         "Errors come as `{\"error\": CODE, \"detail\": ..., \"blocks\": [...]}` with a stable CODE:\n\n"
@@ -63,9 +64,11 @@ def register_subscribers() -> None:
 def create_app(*, run_relay: bool = False) -> FastAPI:
     from catalog.api import router as catalog_router
     from catalog.search.api import router as search_router
+    from circulation.api import desk as desk_router
     from circulation.api import router as circulation_router
     from ils.auth.api import router as auth_router
     from ils.network.api import router as network_router
+    from logistics.api import router as logistics_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -130,4 +133,6 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(search_router)
     app.include_router(circulation_router)
+    app.include_router(desk_router)
+    app.include_router(logistics_router)
     return app

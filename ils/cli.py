@@ -11,7 +11,13 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from ils.clock import get_clock
@@ -125,7 +131,11 @@ def import_marc_cmd(
     show_errors: Annotated[int, typer.Option(help="How many rejected records to list")] = 10,
 ) -> None:
     """Import MARC files into the union catalogue. Exit status 1 only if a file could not be read."""
-    from catalog.importer import ImportOptions, import_marc, prepare_process_for_bulk_import
+    from catalog.importer import (
+        ImportOptions,
+        import_marc,
+        prepare_process_for_bulk_import,
+    )
     from catalog.marc import MarcFileError
 
     prepare_process_for_bulk_import()

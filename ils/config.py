@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     meilisearch_url: str | None = None
     meilisearch_key: str | None = None
     webhook_urls: str = Field(default="", description="Comma-separated URLs that receive outbox events.")
+    hold_local_priority: bool = Field(
+        default=False,
+        description="Serve holds collected in the same branch area as a returned copy before older holds elsewhere.",
+    )
     log_level: str = "INFO"
     max_upload_mb: int = 512
 

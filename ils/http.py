@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Header
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import Database, get_database
 from ils.errors import Unauthenticated
+from ils.idempotency import fingerprint, run_once
 
 
 def database() -> Database:
@@ -81,3 +84,23 @@ def require(scope: str) -> Callable[..., Principal]:
 
 
 Authenticated = Annotated[Principal, Depends(authenticated)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Any unique string per operation; a retry with the same key "
+                                                "returns the first answer and changes nothing."),
+]
+
+
+def once(session: Session, principal: Principal, key: str | None, path: str, body: Any, now: datetime,
+         run: Callable[[], tuple[int, Any]]) -> JSONResponse:
+    """Answer a POST through its Idempotency-Key (when sent): run it once, replay after that."""
+    payload = jsonable_encoder(body)
+    status, content = run_once(session, principal.label, key, fingerprint("POST", path, payload), now,
+                               lambda: _encoded(run()))
+    return JSONResponse(content, status_code=status)
+
+
+def _encoded(result: tuple[int, Any]) -> tuple[int, Any]:
+    return result[0], jsonable_encoder(result[1])

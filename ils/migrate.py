@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+
 def alembic_config(url: str) -> Config:
     import migrations
 

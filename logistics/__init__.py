@@ -1,5 +1,8 @@
-"""Logistics (文献物流): transits, return policy (home / hold / float), crates, routes and runs.
+"""Logistics (文献物流): where a copy goes and how it gets there.
 
-Built in the logistics issue on top of the catalogue's items (through ``catalog.public``).
-This package is empty until then; its place in the import order is fixed already.
+Transits (one open transit per copy, enforced by the database), the return policy of each
+system (home / float, per item type, float groups) and the travel cost between units that hold
+targeting uses. Logistics knows units and items but nothing of loans or holds: circulation asks
+it where a returned copy goes, and hears of arrivals through ``logistics.public.on_arrival``.
+Other packages use it only through ``logistics.public``.
 """

@@ -7,12 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import catalog.models  # noqa: F401  (register tables)
-import circulation.models  # noqa: F401
-import ils.auth.models  # noqa: F401
-import ils.events  # noqa: F401
-import ils.network.models  # noqa: F401
-import ils.outbox.models  # noqa: F401
+import migrations.models  # noqa: F401  (register every table)
 from ils.config import get_settings
 from ils.db import Base
 

@@ -160,7 +160,10 @@ def compute_pinyin(text: str | None) -> str | None:
     """Pinyin of Chinese text with pypinyin; None when the text has no Han characters."""
     if not text or not _CJK.search(text):
         return None
-    from pypinyin import Style, lazy_pinyin  # imported lazily: its dictionaries take a while to load
+    from pypinyin import (  # imported lazily: its dictionaries take a while to load
+        Style,
+        lazy_pinyin,
+    )
 
     return normalise_pinyin(" ".join(lazy_pinyin(text, style=Style.NORMAL)))
 

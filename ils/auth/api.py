@@ -11,7 +11,15 @@ from sqlalchemy import select
 from ils.auth import service
 from ils.auth.models import ApiKey
 from ils.auth.principal import Principal
-from ils.auth.schemas import ApiKeyCreate, ApiKeyRead, PrincipalRead, TokenRead, TokenRequest, UserCreate, UserRead
+from ils.auth.schemas import (
+    ApiKeyCreate,
+    ApiKeyRead,
+    PrincipalRead,
+    TokenRead,
+    TokenRequest,
+    UserCreate,
+    UserRead,
+)
 from ils.auth.security import issue_token
 from ils.config import get_settings
 from ils.errors import InvalidInput

@@ -18,13 +18,17 @@ SCOPES: dict[str, str] = {
     "stats:read": "read statistics",
     "patrons:read": "look up patrons (readers) by card or ID card",
     "patrons:write": "register patrons, change them, block them, set proxies",
-    "policies:write": "change the loan rules",
+    "policies:write": "change the loan rules and return policies",
+    "circulation:write": "check out, check in, renew, and place or change holds for any patron",
+    "circulation:override": "lend or renew despite an overridable block, giving a reason",
+    "transits:write": "receive copies in transit and send copies between units",
 }
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
     "cataloguer": frozenset({"records:read", "records:write", "items:write"}),
-    "librarian": frozenset({"records:read", "items:write", "patrons:read", "patrons:write"}),
+    "librarian": frozenset({"records:read", "items:write", "patrons:read", "patrons:write", "circulation:write",
+                            "circulation:override", "transits:write"}),
     "manager": frozenset({"records:read", "stats:read"}),
 }
 

@@ -6,10 +6,10 @@ Create Date: 2026-11-23 02:07:37.707406
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import ils.db
+from alembic import op
 
+import ils.db
 
 revision = '0001'
 down_revision = None

@@ -6,10 +6,10 @@ Create Date: 2026-11-23 03:07:13.942624
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import ils.db
+from alembic import op
 
+import ils.db
 
 revision = '0002'
 down_revision = '0001'

@@ -6,10 +6,10 @@ Create Date: 2026-11-23 03:14:21.724870
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import ils.db
+from alembic import op
 
+import ils.db
 
 revision = '0003'
 down_revision = '0002'

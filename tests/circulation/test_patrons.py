@@ -3,8 +3,6 @@ proxies and manual blocks."""
 
 from __future__ import annotations
 
-
-
 from circulation.idcard import mask, normalise_id_card
 from tests.support.concurrency import at_once
 from tests.support.factories import login, make_network, staff

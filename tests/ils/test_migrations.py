@@ -6,12 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-import catalog.models  # noqa: F401  (register every table)
-import circulation.models  # noqa: F401
-import ils.auth.models  # noqa: F401
-import ils.events  # noqa: F401
-import ils.network.models  # noqa: F401
-import ils.outbox.models  # noqa: F401
+import migrations.models  # noqa: F401  (register every table)
 from ils.db import Base
 
 

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from ils.network.calendar import hours_per_week, next_open_day, normalise_hours
 from ils.errors import InvalidInput
+from ils.network.calendar import hours_per_week, next_open_day, normalise_hours
 from tests.support.factories import make_network, staff
 
 UNIT = {

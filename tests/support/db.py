@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-import catalog.models  # noqa: F401  (every table must be known to be emptied)
-import circulation.models  # noqa: F401
-import ils.auth.models  # noqa: F401
-import ils.events  # noqa: F401
-import ils.network.models  # noqa: F401
-import ils.outbox.models  # noqa: F401
+import migrations.models  # noqa: F401  (every table must be known to be emptied)
 from ils.db import Base, Database
 
 

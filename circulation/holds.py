@@ -1,0 +1,390 @@
+"""Holds: place, cancel, suspend, change pickup; trap a copy for the first reader in the queue;
+make a hold ready when its copy arrives; expire the hold shelf. They never commit.
+
+Holds are served first come, first served (optionally the readers collecting near the copy
+first, ILS_HOLD_LOCAL_PRIORITY). A copy in hand at a desk is *trapped* for the first eligible
+hold: on the hold shelf if the reader collects here, otherwise it travels to the pickup unit.
+Before any copy is in hand the engine *targets* the available copy that reaches the pickup
+unit at the lowest travel cost, so the desk holding it finds it on its pull list.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.public import (
+    Item,
+    get_item,
+    get_record,
+    items_of_record,
+    lock_item_id,
+    move_item,
+)
+from circulation import repository as repo
+from circulation.blocks import NO_OVERRIDE, Block, Override, settle
+from circulation.models import ACTIVE_HOLD, TRAPPED_HOLD, Hold, Patron
+from circulation.network import Context
+from circulation.patrons import get_patron
+from circulation.standing import patron_blocks
+from ils.auth.principal import Principal
+from ils.config import get_settings
+from ils.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ils.events import record_event
+from ils.outbox import emit
+from logistics.public import (
+    CostModel,
+    Move,
+    Transit,
+    load_costs,
+    on_arrival,
+    route_return,
+    send,
+)
+
+READY_TOPIC = "holds.ready"
+# Copies that can never fill a hold.
+NOT_HOLDABLE = frozenset({"withdrawn", "lost", "missing", "damaged"})
+
+
+def hold_detail(session: Session, ctx: Context, hold: Hold) -> dict[str, Any]:
+    card, name = repo.patron_card_map(session, [hold.patron_id])[hold.patron_id]
+    return {"hold_id": hold.id, "card": card, "name": name, "pickup_unit": ctx.code(hold.pickup_unit_id),
+            "shelf_expires_on": hold.shelf_expires_on.isoformat() if hold.shelf_expires_on else None}
+
+
+def _event(session: Session, kind: str, hold: Hold, ctx: Context, actor: str, unit_id: int | None,
+           before: dict[str, Any] | None, **after: Any) -> None:
+    record_event(session, kind, f"hold:{hold.id}", actor=actor, now=ctx.now,
+                 unit_code=ctx.code(unit_id) if unit_id else None, before=before,
+                 after={"status": hold.status, **after})
+
+
+# ---- trapping a copy in hand -------------------------------------------------------------
+
+
+def make_ready(session: Session, ctx: Context, hold: Hold, item: Item, actor: str) -> Move:
+    """The copy is at the pickup unit: onto the hold shelf, and the reader is told (outbox)."""
+    pickup = ctx.unit(hold.pickup_unit_id)
+    patron = session.get(Patron, hold.patron_id)
+    assert patron is not None
+    rule = ctx.rule(patron.category_code, item.item_type, pickup)
+    before = hold.status
+    hold.status, hold.ready_at = "ready", ctx.now
+    hold.shelf_expires_on = ctx.shelf_until(pickup, rule.hold_shelf_days)
+    move_item(session, item, ctx.now, status="on_hold_shelf", current_unit_id=pickup.id)
+    session.flush()
+    _event(session, "hold.ready", hold, ctx, actor, pickup.id, {"status": before}, barcode=item.barcode,
+           shelf_expires_on=hold.shelf_expires_on.isoformat())
+    record = get_record(session, hold.record_id)
+    emit(session, READY_TOPIC, f"hold:{hold.id}", {
+        "hold_id": hold.id, "card": patron.card_number, "name": patron.name, "phone": patron.phone,
+        "email": patron.email, "title": record.title, "barcode": item.barcode, "pickup_unit": pickup.code,
+        "pickup_name": pickup.name, "shelf_expires_on": hold.shelf_expires_on.isoformat(),
+    }, ctx.now)
+    return Move("hold_shelf", pickup.id, detail=hold_detail(session, ctx, hold))
+
+
+def _trap(session: Session, ctx: Context, hold: Hold, item: Item, at_unit_id: int, actor: str) -> Move:
+    hold.item_id, hold.trapped_at, hold.target_item_id = item.id, ctx.now, None
+    if hold.pickup_unit_id == at_unit_id:
+        return make_ready(session, ctx, hold, item, actor)
+    hold.status = "in_transit"
+    transit = send(session, item, at_unit_id, hold.pickup_unit_id, "hold", actor, ctx.now, reference=f"hold:{hold.id}")
+    _event(session, "hold.trapped", hold, ctx, actor, at_unit_id, {"status": "waiting"}, barcode=item.barcode,
+           transit_id=transit.id)
+    return Move("transit", hold.pickup_unit_id, transit, detail=hold_detail(session, ctx, hold))
+
+
+def trap(session: Session, ctx: Context, item: Item, at_unit_id: int, actor: str,
+         costs: CostModel | None = None) -> Move | None:
+    """Trap the copy (locked by the caller) for the first eligible waiting hold, if any."""
+    candidates = repo.queue_for_copy(session, item.record_id, item.id, ctx.today)
+    if not candidates:
+        return None
+    if get_settings().hold_local_priority:
+        costs = costs or load_costs(session)
+        here = costs.area(at_unit_id)
+        candidates.sort(key=lambda c: costs.area(c.pickup_unit_id) != here)  # stable: FCFS within each group
+    for hold_id, pickup_id, category, status in candidates:
+        if status != "active" or not ctx.rule(category, item.item_type, ctx.unit(pickup_id)).holds_allowed:
+            continue
+        # Another desk may be filling this hold with another copy right now: pass it by.
+        hold = repo.get_hold(session, hold_id, lock=True, skip_locked=True)
+        if hold is None or hold.status != "waiting":
+            continue
+        return _trap(session, ctx, hold, item, at_unit_id, actor)
+    return None
+
+
+def route_copy(session: Session, ctx: Context, item: Item, at_unit_id: int, actor: str) -> Move:
+    """A copy in hand with no reader: fill a hold with it, else follow the return policy."""
+    move = trap(session, ctx, item, at_unit_id, actor)
+    if move is not None:
+        return move
+    return route_return(session, item, at_unit_id, actor, ctx.now)
+
+
+def _on_arrival(session: Session, item: Item, transit: Transit, actor: str, now: datetime) -> Move | None:
+    """Logistics received a transit: the hold it was for becomes ready (or travels on to a
+    changed pickup unit); any other arriving copy may fill a waiting hold here."""
+    ctx = Context.load(session, now)
+    if transit.reference and transit.reference.startswith("hold:"):
+        hold = repo.get_hold(session, int(transit.reference.removeprefix("hold:")), lock=True)
+        if hold is not None and hold.status == "in_transit" and hold.item_id == item.id:
+            if hold.pickup_unit_id == transit.to_unit_id:
+                return make_ready(session, ctx, hold, item, actor)
+            onward = send(session, item, transit.to_unit_id, hold.pickup_unit_id, "hold", actor, now,
+                          reference=f"hold:{hold.id}")
+            return Move("transit", hold.pickup_unit_id, onward, detail=hold_detail(session, ctx, hold))
+    return trap(session, ctx, item, transit.to_unit_id, actor)
+
+
+on_arrival(_on_arrival)
+
+
+# ---- targeting before a copy is in hand ---------------------------------------------------
+
+
+def _fair(hold_id: int, unit_id: int) -> int:
+    """Spreads ties: equally near copies are pulled from different branches for different holds."""
+    return zlib.crc32(f"{hold_id}:{unit_id}".encode())
+
+
+def target(session: Session, ctx: Context, hold: Hold, patron: Patron, costs: CostModel | None = None) -> Item | None:
+    """Suggest the available copy nearest the pickup unit (lowest travel cost; among equals one
+    no other hold has asked for, then a fair spread over units)."""
+    if hold.status != "waiting":
+        return None
+    copies = [i for i in items_of_record(session, hold.record_id)
+              if i.status == "available" and (not hold.item_level or i.id == hold.item_id)]
+    pickup = ctx.unit(hold.pickup_unit_id)
+    copies = [i for i in copies if ctx.rule(patron.category_code, i.item_type, pickup).holds_allowed]
+    if not copies:
+        hold.target_item_id = None
+        return None
+    costs = costs or load_costs(session)
+    wanted = repo.target_counts(session, hold.record_id, exclude_hold_id=hold.id)
+    best = min(copies, key=lambda i: (costs.cost(i.current_unit_id, pickup.id), wanted.get(i.id, 0),
+                                      _fair(hold.id, i.current_unit_id), i.id))
+    hold.target_item_id = best.id
+    return best
+
+
+def retarget(session: Session, ctx: Context, item: Item) -> None:
+    """The copy some holds were pointed at is gone (lent, trapped): point them elsewhere."""
+    for hold_id in repo.holds_targeting(session, item.id):
+        hold = repo.get_hold(session, hold_id, lock=True, skip_locked=True)
+        if hold is None or hold.status != "waiting":
+            continue
+        patron = session.get(Patron, hold.patron_id)
+        assert patron is not None
+        hold.target_item_id = None
+        target(session, ctx, hold, patron)
+
+
+# ---- placing and changing holds -----------------------------------------------------------
+
+
+@dataclass
+class HoldRequest:
+    card: str
+    pickup_unit: str
+    record_id: int | None = None
+    barcode: str | None = None
+    suspended_until: date | None = None
+    override: Override = NO_OVERRIDE
+
+
+def check_own(principal: Principal, card: str) -> None:
+    if principal.kind == "patron" and principal.name != card:
+        raise Forbidden("NOT_OWN_ACCOUNT", "readers act only on their own card")
+
+
+def _blocks_for_hold(session: Session, ctx: Context, patron: Patron, record_id: int, copies: list[Item],
+                     pickup_id: int) -> list[Block]:
+    pickup = ctx.unit(pickup_id)
+    usable = [i for i in copies if i.status not in NOT_HOLDABLE]
+    if not usable:
+        return [Block("HOLD_NO_COPIES", "该书目没有可预约的馆藏")]
+    blocks: list[Block] = []
+    allowed = [i for i in usable if ctx.rule(patron.category_code, i.item_type, pickup).holds_allowed]
+    if not allowed:
+        blocks.append(Block("HOLD_NOT_ALLOWED", "该读者类型不能预约这些馆藏"))
+    rule = ctx.rule(patron.category_code, (allowed or usable)[0].item_type, pickup)
+    blocks += patron_blocks(session, patron, rule, repo.open_loans(session, patron.id), ctx.rules_by_id, ctx.today)
+    if repo.active_hold_of(session, patron.id, record_id) is not None:
+        blocks.append(Block("HOLD_ALREADY_PLACED", "该读者已预约此书"))
+    if repo.has_record_on_loan(session, patron.id, record_id):
+        blocks.append(Block("HOLD_ALREADY_ON_LOAN", "该读者正借阅此书的一册"))
+    return blocks
+
+
+def place(session: Session, request: HoldRequest, principal: Principal, now: datetime) -> Hold:
+    check_own(principal, request.card)
+    if (request.record_id is None) == (request.barcode is None):
+        raise InvalidInput("HOLD_TARGET_MISSING", "give record_id (any copy) or barcode (this copy)")
+    ctx = Context.load(session, now)
+    pickup = ctx.unit_by_code(request.pickup_unit)
+    patron = get_patron(session, request.card, lock=True)
+    item = get_item(session, request.barcode) if request.barcode else None
+    record_id = item.record_id if item is not None else request.record_id
+    assert record_id is not None
+    get_record(session, record_id)
+    copies = [item] if item is not None else list(items_of_record(session, record_id))
+    blocks = _blocks_for_hold(session, ctx, patron, record_id, copies, pickup.id)
+    overrides = settle(blocks, request.override, principal, "hold")
+    hold = Hold(patron_id=patron.id, record_id=record_id, item_level=item is not None,
+                item_id=item.id if item is not None else None, pickup_unit_id=pickup.id, status="waiting",
+                placed_at=now, placed_by=principal.label, suspended_until=request.suspended_until)
+    session.add(hold)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # the same reader placed it at another desk a moment ago
+        raise Conflict("HOLD_BLOCKED", "已预约此书", blocks=[Block("HOLD_ALREADY_PLACED", "已预约此书").to_dict()]) from exc
+    target(session, ctx, hold, patron)
+    _event(session, "hold.placed", hold, ctx, principal.label, pickup.id, None, card=patron.card_number,
+           record_id=record_id, barcode=item.barcode if item is not None else None, overrides=overrides)
+    return hold
+
+
+def _load_for_change(session: Session, hold_id: int, principal: Principal) -> tuple[Hold, Item | None]:
+    """The hold, locked after its trapped copy (the lock order is item, patron, hold)."""
+    peek = repo.get_hold(session, hold_id)
+    if peek is None:
+        raise NotFound("HOLD_NOT_FOUND", f"no hold {hold_id}")
+    card = repo.patron_card_map(session, [peek.patron_id])[peek.patron_id][0]
+    check_own(principal, card)
+    item = lock_item_id(session, peek.item_id) if peek.status in TRAPPED_HOLD and peek.item_id else None
+    hold = repo.get_hold(session, hold_id, lock=True)
+    assert hold is not None
+    if hold.status not in ACTIVE_HOLD:
+        raise Conflict("HOLD_NOT_ACTIVE", f"hold {hold_id} is {hold.status}", extra={"status": hold.status})
+    if hold.status in TRAPPED_HOLD and (item is None or hold.item_id != item.id):
+        raise Conflict("HOLD_NOT_ACTIVE", "the hold changed meanwhile; try again")
+    return hold, item
+
+
+def _close(session: Session, ctx: Context, hold: Hold, status: str, actor: str, reason: str | None) -> str:
+    before = hold.status
+    hold.status, hold.closed_at, hold.closed_by, hold.close_reason = status, ctx.now, actor, reason
+    hold.target_item_id = None
+    session.flush()
+    return before
+
+
+def cancel(session: Session, hold_id: int, principal: Principal, now: datetime,
+           reason: str | None = None) -> tuple[Hold, Move | None]:
+    """Cancel a hold. A copy waiting on the hold shelf goes to the next reader or is sent on
+    (the answer says where); a copy on its way finds out when it arrives."""
+    ctx = Context.load(session, now)
+    hold, item = _load_for_change(session, hold_id, principal)
+    before = _close(session, ctx, hold, "cancelled", principal.label, reason)
+    _event(session, "hold.cancelled", hold, ctx, principal.label, hold.pickup_unit_id, {"status": before},
+           reason=reason)
+    move = None
+    if before == "ready" and item is not None:
+        move = route_copy(session, ctx, item, hold.pickup_unit_id, principal.label)
+    return hold, move
+
+
+_UNSET: Any = object()
+
+
+def change(session: Session, hold_id: int, principal: Principal, now: datetime, *, pickup_unit: str | None = None,
+           suspended_until: date | None = _UNSET) -> tuple[Hold, Move | None]:
+    """Suspend or resume a waiting hold, or move its pickup unit (a copy already on a hold shelf
+    travels to the new one)."""
+    ctx = Context.load(session, now)
+    hold, item = _load_for_change(session, hold_id, principal)
+    patron = session.get(Patron, hold.patron_id)
+    assert patron is not None
+    move: Move | None = None
+    if suspended_until is not _UNSET and suspended_until != hold.suspended_until:
+        if hold.status != "waiting":
+            raise Conflict("HOLD_ALREADY_TRAPPED", "a copy is already on its way or on the shelf for this hold")
+        _event(session, "hold.suspended" if suspended_until else "hold.resumed", hold, ctx, principal.label, None,
+               {"suspended_until": hold.suspended_until.isoformat() if hold.suspended_until else None},
+               suspended_until=suspended_until.isoformat() if suspended_until else None)
+        hold.suspended_until = suspended_until
+    if pickup_unit is not None:
+        new = ctx.unit_by_code(pickup_unit)
+        if new.id != hold.pickup_unit_id:
+            old = hold.pickup_unit_id
+            hold.pickup_unit_id = new.id
+            _event(session, "hold.pickup_changed", hold, ctx, principal.label, new.id,
+                   {"pickup_unit": ctx.code(old)}, pickup_unit=new.code)
+            if hold.status == "ready" and item is not None:
+                hold.status, hold.ready_at, hold.shelf_expires_on = "in_transit", None, None
+                transit = send(session, item, old, new.id, "hold", principal.label, now, reference=f"hold:{hold.id}")
+                move = Move("transit", new.id, transit, detail=hold_detail(session, ctx, hold))
+            elif hold.status == "waiting":
+                target(session, ctx, hold, patron)
+    session.flush()
+    return hold, move
+
+
+def expire_shelf(session: Session, now: datetime, actor: str = "system") -> list[tuple[Hold, Move]]:
+    """Holds not collected in time expire; each copy goes to the next reader or is sent on."""
+    ctx = Context.load(session, now)
+    done: list[tuple[Hold, Move]] = []
+    for hold_id, item_id in repo.expired_shelf_holds(session, ctx.today):
+        item = lock_item_id(session, item_id)
+        hold = repo.get_hold(session, hold_id, lock=True)
+        if hold is None or hold.status != "ready" or hold.item_id != item.id:
+            continue
+        before = _close(session, ctx, hold, "expired", actor, "not collected in time")
+        _event(session, "hold.expired", hold, ctx, actor, hold.pickup_unit_id, {"status": before},
+               barcode=item.barcode)
+        done.append((hold, route_copy(session, ctx, item, hold.pickup_unit_id, actor)))
+    return done
+
+
+def fulfil_or_release(session: Session, ctx: Context, item: Item, patron: Patron, actor: str,
+                      unit_id: int) -> Hold | None:
+    """The copy is being lent: a hold it was trapped for is fulfilled if it is the borrower's,
+    otherwise (an overridden block) it goes back to waiting for another copy."""
+    hold = repo.trapped_hold(session, item.id)
+    if hold is None:
+        return None
+    hold = repo.get_hold(session, hold.id, lock=True)
+    assert hold is not None
+    if hold.patron_id == patron.id:
+        before = _close(session, ctx, hold, "fulfilled", actor, None)
+        _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode)
+        return hold
+    before = hold.status
+    hold.status, hold.trapped_at, hold.ready_at, hold.shelf_expires_on = "waiting", None, None, None
+    if not hold.item_level:
+        hold.item_id = None
+    session.flush()
+    _event(session, "hold.released", hold, ctx, actor, unit_id, {"status": before, "barcode": item.barcode})
+    owner = session.get(Patron, hold.patron_id)
+    assert owner is not None
+    target(session, ctx, hold, owner)
+    return None
+
+
+def fulfil_on_checkout(session: Session, ctx: Context, record_id: int, patron: Patron, actor: str,
+                       unit_id: int, item: Item) -> Hold | None:
+    """A waiting hold of the borrower's on this title is fulfilled by lending any copy of it."""
+    hold = repo.active_hold_of(session, patron.id, record_id)
+    if hold is None or hold.status != "waiting" or (hold.item_level and hold.item_id != item.id):
+        return None
+    hold = repo.get_hold(session, hold.id, lock=True)
+    assert hold is not None
+    hold.item_id = item.id
+    before = _close(session, ctx, hold, "fulfilled", actor, None)
+    _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode)
+    return hold
+
+
+def is_wanted(session: Session, ctx: Context, item: Item) -> bool:
+    return repo.waiting_holds_count(session, item.record_id, item.id, ctx.today) > 0
+

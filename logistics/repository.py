@@ -1,0 +1,38 @@
+"""All SQL of logistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from logistics.models import FloatGroupUnit, ReturnPolicy, Transit
+
+
+def open_transit(session: Session, item_id: int) -> Transit | None:
+    # The caller holds the item's lock, and there is at most one open transit per item, so
+    # the transit row needs no lock of its own.
+    return session.scalars(select(Transit).where(Transit.item_id == item_id, Transit.status == "open")).one_or_none()
+
+
+def transits(session: Session, *, from_unit_id: int | None = None, to_unit_id: int | None = None,
+             status: str | None = None, item_id: int | None = None, limit: int = 500) -> Sequence[Transit]:
+    query = select(Transit)
+    if from_unit_id is not None:
+        query = query.where(Transit.from_unit_id == from_unit_id)
+    if to_unit_id is not None:
+        query = query.where(Transit.to_unit_id == to_unit_id)
+    if status is not None:
+        query = query.where(Transit.status == status)
+    if item_id is not None:
+        query = query.where(Transit.item_id == item_id)
+    return session.scalars(query.order_by(Transit.id).limit(limit)).all()
+
+
+def return_policies(session: Session) -> Sequence[ReturnPolicy]:
+    return session.scalars(select(ReturnPolicy).order_by(ReturnPolicy.id)).all()
+
+
+def float_group_units(session: Session, group_code: str) -> set[int]:
+    return set(session.scalars(select(FloatGroupUnit.unit_id).where(FloatGroupUnit.group_code == group_code)))

@@ -1,0 +1,147 @@
+"""Use cases of transits and return routing. They never commit.
+
+A copy's journey: ``send`` opens a transit (the copy becomes in_transit at the unit it leaves),
+``receive`` closes it at the destination (the copy becomes available there, and whoever
+listens to arrivals — circulation, for holds — decides what happens next), ``cancel_open``
+closes it when the copy is lent or rerouted on the way. The database allows one open transit
+per copy, so a race can never leave two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from catalog.public import Item, move_item
+from ils.errors import Conflict
+from ils.events import record_event
+from ils.network import repository as units_repo
+from logistics import repository as repo
+from logistics.costs import CostModel, load_costs
+from logistics.models import ANY, ReturnPolicy, Transit
+
+
+@dataclass
+class Move:
+    """What the desk does with a copy in hand: ``shelve`` it here, put it on the ``hold_shelf``
+    here, or send it in ``transit`` to ``destination_id``."""
+
+    disposition: str
+    destination_id: int
+    transit: Transit | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+# Called when a transit is received at its destination; the first handler that returns a Move
+# decides the copy's next step (circulation: a waiting hold becomes ready). Lower layers never
+# import upward, so the upper layer registers here.
+ArrivalHandler = Callable[[Session, Item, Transit, str, datetime], "Move | None"]
+_arrival_handlers: list[ArrivalHandler] = []
+
+
+def on_arrival(handler: ArrivalHandler) -> None:
+    if handler not in _arrival_handlers:
+        _arrival_handlers.append(handler)
+
+
+def _code(session: Session, unit_id: int) -> str:
+    unit = units_repo.get_by_id(session, unit_id)
+    assert unit is not None
+    return unit.code
+
+
+def _transit_event(session: Session, kind: str, item: Item, transit: Transit, actor: str, now: datetime,
+                   unit_id: int, before: dict[str, Any] | None = None) -> None:
+    record_event(session, kind, f"item:{item.barcode}", actor=actor, now=now, unit_code=_code(session, unit_id),
+                 before=before, after={
+                     "transit_id": transit.id, "from": _code(session, transit.from_unit_id),
+                     "to": _code(session, transit.to_unit_id), "reason": transit.reason, "status": transit.status,
+                     "reference": transit.reference,
+                 })
+
+
+def close_open(session: Session, item: Item, at_unit_id: int, status: str, actor: str, now: datetime) -> Transit | None:
+    """Close the copy's open transit, if any, as ``received`` or ``cancelled``."""
+    transit = repo.open_transit(session, item.id)
+    if transit is None:
+        return None
+    transit.status, transit.closed_at, transit.closed_by, transit.closed_unit_id = status, now, actor, at_unit_id
+    session.flush()
+    _transit_event(session, f"transit.{status}", item, transit, actor, now, at_unit_id, before={"status": "open"})
+    return transit
+
+
+def send(session: Session, item: Item, from_unit_id: int, to_unit_id: int, reason: str, actor: str, now: datetime,
+         reference: str | None = None) -> Transit:
+    """Open a transit; a copy already travelling has its old journey cancelled here first (it
+    is being rerouted, e.g. caught for a hold on its way home)."""
+    if from_unit_id == to_unit_id:
+        raise Conflict("TRANSIT_SAME_UNIT", "the copy is already at that unit")
+    close_open(session, item, from_unit_id, "cancelled", actor, now)
+    move_item(session, item, now, status="in_transit", current_unit_id=from_unit_id)
+    transit = Transit(item_id=item.id, from_unit_id=from_unit_id, to_unit_id=to_unit_id, reason=reason,
+                      reference=reference, status="open", created_at=now, created_by=actor)
+    session.add(transit)
+    session.flush()
+    _transit_event(session, "transit.sent", item, transit, actor, now, from_unit_id)
+    return transit
+
+
+def receive(session: Session, item: Item, at_unit_id: int, actor: str, now: datetime) -> Move:
+    """The copy is scanned in at ``at_unit_id``. At its destination the transit closes and the
+    copy is handed to the arrival handlers, then to the return policy; anywhere else it is
+    passing through (a hub) and keeps going."""
+    transit = repo.open_transit(session, item.id)
+    if transit is None:
+        raise Conflict("TRANSIT_NOT_FOUND", f"copy {item.barcode} has no open transit", extra={"status": item.status})
+    if transit.to_unit_id != at_unit_id:
+        move_item(session, item, now, current_unit_id=at_unit_id)
+        return Move("transit", transit.to_unit_id, transit)
+    close_open(session, item, at_unit_id, "received", actor, now)
+    move_item(session, item, now, status="available", current_unit_id=at_unit_id)
+    for handler in _arrival_handlers:
+        move = handler(session, item, transit, actor, now)
+        if move is not None:
+            return move
+    if transit.reason in ("transfer", "distribution"):
+        # A purposeful move keeps its purpose: the copy stays, it does not bounce back home.
+        return Move("shelve", at_unit_id)
+    return route_return(session, item, at_unit_id, actor, now)
+
+
+def policy_for(policies: list[ReturnPolicy], system_code: str | None, item_type: str) -> ReturnPolicy | None:
+    matching = [p for p in policies if p.system_code in (ANY, system_code) and p.item_type in (ANY, item_type)]
+    if not matching:
+        return None
+    return max(matching, key=lambda p: (p.system_code != ANY, p.item_type != ANY))
+
+
+def home_or_here(session: Session, item: Item, at_unit_id: int, costs: CostModel | None = None) -> tuple[int, str]:
+    """Where a copy with no hold to fill belongs, by its owning system's return policy, and why."""
+    if at_unit_id == item.owning_unit_id:
+        return at_unit_id, "home"
+    costs = costs or load_costs(session)
+    owning_system = costs.system(item.owning_unit_id)
+    system_code = _code(session, owning_system) if owning_system else None
+    policy = policy_for(list(repo.return_policies(session)), system_code, item.item_type)
+    if policy is None or policy.policy == "home" or costs.system(at_unit_id) != owning_system:
+        return item.owning_unit_id, "home"
+    if policy.float_group:
+        group = repo.float_group_units(session, policy.float_group)
+        if at_unit_id not in group or item.owning_unit_id not in group:
+            return item.owning_unit_id, "home"
+    return at_unit_id, "float"
+
+
+def route_return(session: Session, item: Item, at_unit_id: int, actor: str, now: datetime) -> Move:
+    """No hold wants the copy: shelve it here or send it where the return policy says."""
+    destination, reason = home_or_here(session, item, at_unit_id)
+    if destination == at_unit_id:
+        move_item(session, item, now, status="available", current_unit_id=at_unit_id)
+        return Move("shelve", at_unit_id, detail={"reason": reason})
+    transit = send(session, item, at_unit_id, destination, reason, actor, now)
+    return Move("transit", destination, transit, detail={"reason": reason})
