@@ -10,7 +10,7 @@ unit at the lowest travel cost, so the desk holding it finds it on its pull list
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -153,12 +153,14 @@ on_arrival(_on_arrival)
 
 def _fair(hold_id: int, unit_id: int) -> int:
     """Spreads ties: equally near copies are pulled from different branches for different holds."""
-    return zlib.crc32(f"{hold_id}:{unit_id}".encode())
+    # A real hash, not CRC32: consecutive hold ids must not order the units the same way.
+    return int.from_bytes(hashlib.blake2b(f"{hold_id}:{unit_id}".encode(), digest_size=8).digest(), "big")
 
 
 def target(session: Session, ctx: Context, hold: Hold, patron: Patron, costs: CostModel | None = None) -> Item | None:
-    """Suggest the available copy nearest the pickup unit (lowest travel cost; among equals one
-    no other hold has asked for, then a fair spread over units)."""
+    """Suggest the available copy that reaches the pickup unit soonest: one no earlier hold is
+    already pointed at (that one will be trapped for the earlier reader), at the lowest travel
+    cost, with ties spread fairly over units."""
     if hold.status != "waiting":
         return None
     copies = [i for i in items_of_record(session, hold.record_id)
@@ -170,7 +172,7 @@ def target(session: Session, ctx: Context, hold: Hold, patron: Patron, costs: Co
         return None
     costs = costs or load_costs(session)
     wanted = repo.target_counts(session, hold.record_id, exclude_hold_id=hold.id)
-    best = min(copies, key=lambda i: (costs.cost(i.current_unit_id, pickup.id), wanted.get(i.id, 0),
+    best = min(copies, key=lambda i: (wanted.get(i.id, 0), costs.cost(i.current_unit_id, pickup.id),
                                       _fair(hold.id, i.current_unit_id), i.id))
     hold.target_item_id = best.id
     return best
