@@ -253,3 +253,7 @@ def demo(
     run_demo(console)
     if serve_after:
         serve(host=host, port=port, workers=1, relay=True)
+
+
+if __name__ == "__main__":  # python -m ils.cli, as the tests and benchmarks start the service
+    main()

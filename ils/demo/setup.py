@@ -9,14 +9,17 @@ Re-running the demo changes nothing that is already there.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import get_database
+from ils.network.models import Unit
 
 DEMO_PASSWORD = "demo-2026"
 READERS = [
@@ -44,6 +47,9 @@ RULES = [
     {"unit_level": "mobile", "loan_days": 60, "max_items": 10, "renewals": 1, "hold_shelf_days": 14},
 ]
 LIBRARIAN_LEVELS = ("main", "branch", "service_point", "study_room", "mobile")
+# Children's books float among the 总馆, the town-centre branches and the 城市书房: parents
+# return them wherever they shop, and the van would only carry them back.
+FLOAT_GROUP = ("DC-TOWN", "东川城区", ["DC", "DC-TD", "DC-BG", "DC-SF"])
 
 
 def run_demo(console: Console) -> dict[str, object]:
@@ -115,6 +121,10 @@ def run_demo(console: Console) -> dict[str, object]:
             f"{result.merged} merged, {result.rejected} rejected, {result.items_created} copies"
         )
 
+    with database.session() as session:
+        activity = _demo_circulation(session, now)
+    console.print(f"circulation: {activity}")
+
     console.rule("demo ready")
     if admin_password:
         console.print(f"admin account: [bold]admin[/bold] / [bold]{admin_password}[/bold] (shown only this once)")
@@ -124,3 +134,45 @@ def run_demo(console: Console) -> dict[str, object]:
                   f"a librarian per unit: lib-<unit code in lower case> / {DEMO_PASSWORD} (e.g. lib-dc-td)")
     console.print(f"readers: card {READERS[0][0]} … {READERS[-1][0]} / {DEMO_PASSWORD}")
     return {"admin_password": admin_password, **totals}
+
+
+def _demo_circulation(session: Session, now: datetime) -> str:
+    """A float group, a return policy, and a morning of lending, returning elsewhere and a hold,
+    done through the real use cases, so the desk and the transit lists have something to show.
+    Runs once: a database that has loans already is left alone."""
+    from catalog.models import Item
+    from circulation import holds, loans
+    from circulation.models import Loan
+    from ils.auth.principal import ROLE_SCOPES, Principal
+    from logistics.policies import save_float_group, save_policy
+    from logistics.schemas import FloatGroupWrite, ReturnPolicyWrite
+
+    code, name, units = FLOAT_GROUP
+    save_float_group(session, code, FloatGroupWrite(name=name, units=units))
+    save_policy(session, ReturnPolicyWrite(system_code="DC", item_type="children", policy="float", float_group=code),
+                "demo", now)
+    if session.scalar(select(Loan.id).limit(1)) is not None:
+        return "already has loans; left as it is"
+    desk = Principal("staff", 0, "demo", "librarian", ROLE_SCOPES["librarian"], None)
+    by_unit: dict[str, list[Item]] = {}
+    for item, unit_code in session.execute(
+            select(Item, Unit.code).join(Unit, Unit.id == Item.owning_unit_id)
+            .where(Item.status == "available", Item.item_type == "book").order_by(Item.id)):
+        by_unit.setdefault(unit_code, []).append(item)
+    units_by_code = {code: unit_id for unit_id, code in session.execute(select(Unit.id, Unit.code))}
+    borrowed: list[Item] = []
+    # Each reader borrows two books of their own unit; then two come back at the 总馆.
+    for card, _name, unit_code, _category in READERS:
+        shelf = by_unit.get(unit_code, [])
+        for item in shelf[:2]:
+            loans.checkout(session, loans.CheckoutRequest(card, item.barcode, unit_code), desk, now)
+            borrowed.append(item)
+        del shelf[:2]
+    returned = 0
+    for item in [i for i in borrowed if i.owning_unit_id != units_by_code["DC"]][:2]:
+        loans.checkin(session, item.barcode, "DC", "staff:demo", now)
+        returned += 1
+    wanted = by_unit.get("DC-BG", [])[:1]
+    for item in wanted:
+        holds.place(session, holds.HoldRequest(READERS[1][0], "DC-TD", record_id=item.record_id), desk, now)
+    return f"{len(borrowed)} loans, {returned} returned at the 总馆 and sent home, {len(wanted)} hold waiting for a copy"

@@ -8,8 +8,10 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from catalog.models import Item, Record
+from circulation.models import Hold, Loan
 from ils.auth.models import PatronAccount, StaffUser
 from ils.network.models import Unit
+from logistics.models import Transit
 
 
 def _count(db, model) -> int:
@@ -30,10 +32,14 @@ def test_demo_builds_network_accounts_and_catalogue_and_is_rerunnable(db, client
     assert first["rejected"] == 0 and first["imported"] >= 400 and first["items"] > 1000
     units, records, items = _count(db, Unit), _count(db, Record), _count(db, Item)
     assert units == 37 and records == first["imported"]
+    # A morning of real circulation: loans, two copies sent home from the 总馆, a hold.
+    activity = (_count(db, Loan), _count(db, Transit), _count(db, Hold))
+    assert activity == (10, 2, 1)
 
     again = run_demo(Console(file=io.StringIO(), width=200))
     assert again["imported"] == 0 and again["merged"] == first["imported"] and again["items"] == 0
     assert (_count(db, Unit), _count(db, Record), _count(db, Item)) == (units, records, items)
+    assert (_count(db, Loan), _count(db, Transit), _count(db, Hold)) == activity
     assert again["admin_password"] is None  # never reset or printed again
 
     assert _count(db, PatronAccount) == 5
