@@ -101,6 +101,40 @@ def outbox_relay(interval: float = 0.2, once: bool = typer.Option(False, help="D
         relay.stop()
 
 
+@app.command()
+def daily(keep_keys_days: int = typer.Option(7, help="Days an Idempotency-Key is remembered")) -> None:
+    """The day's housekeeping (run it from the ils-daily timer or cron; safe to run more often):
+    expire holds not collected in time, sending each copy to the next reader or on its way, and
+    forget old Idempotency-Keys."""
+    from datetime import timedelta
+
+    from circulation.holds import expire_shelf
+    from ils.idempotency import forget_before
+
+    now = get_clock().now()
+    with get_database().session() as session:
+        expired = expire_shelf(session, now)
+        forgotten = forget_before(session, now - timedelta(days=keep_keys_days))
+    for hold, move in expired:
+        console.print(f"hold {hold.id} expired: copy → {move.disposition}")
+    console.print(f"holds expired: {len(expired)}, idempotency keys forgotten: {forgotten}")
+
+
+@app.command("circulation-check")
+def circulation_check() -> None:
+    """Check the circulation invariants (one loan per copy, one copy per hold, item states that
+    agree with loans and transits, an event for every loan); exits 1 if any is broken."""
+    from circulation.audit import check
+
+    with get_database().session(write=False) as session:
+        problems = check(session)
+    for problem in problems:
+        console.print(f"[red]{problem}[/red]")
+    console.print(f"{len(problems)} problem(s)")
+    if problems:
+        raise typer.Exit(1)
+
+
 @app.command("load-network")
 def load_network(path: Path) -> None:
     """Create or update the units of a network from a YAML file (safe to re-run)."""

@@ -296,3 +296,25 @@ def test_the_database_refuses_a_second_open_transit_for_a_copy(client, db):
         s.execute(text(
             "INSERT INTO transit (item_id, from_unit_id, to_unit_id, reason, status, created_at, created_by) "
             "SELECT item_id, to_unit_id, from_unit_id, 'home', 'open', created_at, 'test' FROM transit"))
+
+
+def test_ils_daily_expires_uncollected_holds_and_forgets_old_idempotency_keys(client, db, clock):
+    from typer.testing import CliRunner
+
+    from ils.cli import app
+    from ils.idempotency import IdempotentRequest
+
+    lib = library(client, db)
+    lib.title("红楼梦", {"B1": "DC-TD"})
+    lib.reader("DC00000001")
+    hold = lib.hold("DC00000001", "DC-TD", record="红楼梦").json()
+    client.post("/api/v1/circulation/checkin", headers={**lib.desk, "Idempotency-Key": "k-1"},
+                json={"barcode": "B1", "unit": "DC-TD"})
+    lib.advance(clock, days=8)
+    result = CliRunner().invoke(app, ["daily"])
+    assert result.exit_code == 0, result.output
+    assert "holds expired: 1, idempotency keys forgotten: 1" in result.output
+    assert client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()["status"] == "expired"
+    assert lib.item("B1")["status"] == "available"
+    with db.session(write=False) as s:
+        assert s.scalars(select(IdempotentRequest)).all() == []

@@ -262,3 +262,16 @@ def test_every_checkout_and_checkin_is_an_event_with_before_and_after(client, db
     assert (out.unit_code, out.before["status"], out.after["status"]) == ("DC-WL", "available", "on_loan")
     assert (back.unit_code, back.before["status"], back.after["disposition"]) == ("DC-TD", "on_loan", "shelve")
     assert out.subject == back.subject == "item:B1"
+
+
+def test_every_circulation_post_documents_the_idempotency_key(client):
+    spec = client.get("/openapi.json").json()
+    circulation = ("/api/v1/circulation/", "/api/v1/holds", "/api/v1/transits/", "/api/v1/patrons/{card}/payments")
+    checked = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method in ("post", "delete") and path.startswith(circulation):
+                headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+                assert "Idempotency-Key" in headers, f"{method.upper()} {path}"
+                checked.append(path)
+    assert len(checked) >= 10
