@@ -8,12 +8,13 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from circulation import repository as repo
-from circulation.models import CirculationRule, Fine, Loan, Patron, Payment
+from circulation.models import Fine, Loan, Patron, Payment
+from circulation.policy import Rule
 from ils.errors import InvalidInput
 from ils.events import record_event
 
 
-def charge_overdue(session: Session, loan: Loan, rule: CirculationRule | None, returned_on: date,
+def charge_overdue(session: Session, loan: Loan, rule: Rule | None, returned_on: date,
                    now: datetime) -> Fine | None:
     if rule is None or not rule.fine_per_day_fen or returned_on <= loan.due_on:
         return None
@@ -24,7 +25,7 @@ def charge_overdue(session: Session, loan: Loan, rule: CirculationRule | None, r
     return fine
 
 
-def charge_lost(session: Session, loan: Loan, rule: CirculationRule | None, price_fen: int | None,
+def charge_lost(session: Session, loan: Loan, rule: Rule | None, price_fen: int | None,
                 now: datetime) -> Fine | None:
     percent = rule.lost_fee_percent if rule is not None else 100
     amount = (price_fen or 0) * percent // 100

@@ -19,14 +19,15 @@ from catalog.public import Item, get_item, lock_item, move_item
 from circulation import fines, holds
 from circulation import repository as repo
 from circulation.blocks import NO_OVERRIDE, Block, Override, settle
-from circulation.models import CirculationRule, Fine, Hold, Loan, Patron
+from circulation.models import Fine, Hold, Loan, Patron
 from circulation.network import Context
 from circulation.patrons import get_patron
+from circulation.policy import Rule
 from circulation.standing import patron_blocks
 from ils.auth.principal import Principal
 from ils.errors import Conflict, InvalidInput
 from ils.events import record_event
-from ils.network.models import Unit
+from ils.network.snapshot import UnitInfo
 from logistics.public import Move, close_open, open_transit, receive, send
 
 NOT_LOANABLE = frozenset({"processing", "damaged", "lost", "missing"})
@@ -45,8 +46,8 @@ class CheckoutRequest:
 class CheckoutDecision:
     patron: Patron
     item: Item
-    unit: Unit
-    rule: CirculationRule
+    unit: UnitInfo
+    rule: Rule
     due_on: date
     blocks: list[Block]
     loan: Loan | None = None
@@ -152,7 +153,7 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
 @dataclass
 class CheckinOutcome:
     item: Item
-    unit: Unit
+    unit: UnitInfo
     move: Move
     loan: Loan | None = None
     fine: Fine | None = None
@@ -197,7 +198,7 @@ def checkin(session: Session, barcode: str, unit_code: str, actor: str, now: dat
     return outcome
 
 
-def _route_in_hand(session: Session, ctx: Context, item: Item, unit: Unit, actor: str) -> Move:
+def _route_in_hand(session: Session, ctx: Context, item: Item, unit: UnitInfo, actor: str) -> Move:
     if item.status == "in_transit":
         transit = open_transit(session, item.id)
         if transit is not None and (transit.to_unit_id == unit.id or transit.reason == "hold"):

@@ -11,11 +11,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from circulation.models import ANY, CirculationRule
 from ils.errors import DomainError
 
+R = TypeVar("R", CirculationRule, "Rule")
 KEY_PARTS = ("unit_code", "unit_level", "patron_category", "item_type")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A loan rule as plain values, safe to share between requests (an ORM row is not)."""
+
+    id: int
+    patron_category: str
+    item_type: str
+    unit_level: str
+    unit_code: str
+    loan_days: int
+    max_items: int
+    max_items_of_type: int | None
+    renewals: int
+    hold_blocks_renewal: bool
+    holds_allowed: bool
+    hold_shelf_days: int
+    fine_per_day_fen: int
+    fine_limit_fen: int | None
+    lost_fee_percent: int
+
+    @classmethod
+    def of(cls, row: CirculationRule) -> "Rule":
+        return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -26,19 +53,19 @@ class Situation:
     unit_code: str
 
 
-def _matches(rule: CirculationRule, situation: Situation) -> bool:
+def _matches(rule: CirculationRule | Rule, situation: Situation) -> bool:
     return all(getattr(rule, part) in (ANY, getattr(situation, part)) for part in KEY_PARTS)
 
 
-def specificity(rule: CirculationRule) -> tuple[bool, ...]:
+def specificity(rule: CirculationRule | Rule) -> tuple[bool, ...]:
     return tuple(getattr(rule, part) != ANY for part in KEY_PARTS)
 
 
-def key_of(rule: CirculationRule) -> str:
+def key_of(rule: CirculationRule | Rule) -> str:
     return " × ".join(f"{part}={getattr(rule, part)}" for part in ("patron_category", "item_type", "unit_level", "unit_code"))
 
 
-def resolve(rules: Sequence[CirculationRule], situation: Situation) -> CirculationRule:
+def resolve(rules: Sequence[R], situation: Situation) -> R:
     matching = [r for r in rules if _matches(r, situation)]
     if not matching:
         raise DomainError("POLICY_NOT_FOUND", f"no loan rule covers {situation}; add a default rule (all *)",

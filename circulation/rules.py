@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.public import ITEM_TYPES, get_item
 from circulation import patrons
 from circulation.models import ANY, CirculationRule, PatronCategory
-from circulation.policy import Situation, explain
+from circulation.policy import Rule, Situation, explain
 from circulation.schemas import RuleExplanation, RuleRead, RuleWrite
 from ils.errors import InvalidInput, NotFound
 from ils.network.models import LEVELS
@@ -19,6 +21,32 @@ from ils.network.service import get_unit
 
 def all_rules(session: Session) -> list[CirculationRule]:
     return list(session.scalars(select(CirculationRule).order_by(CirculationRule.id)))
+
+
+# The rules as plain values, read once and shared by the requests of a process: every check-out
+# needs them and they change a few times a year. A change made in this process applies at once,
+# one made in another worker within RULES_SECONDS.
+RULES_SECONDS = 10.0
+_lock = threading.Lock()
+_rules: dict[str, tuple[float, list[Rule]]] = {}
+
+
+def cached_rules(session: Session) -> list[Rule]:
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    with _lock:
+        hit = _rules.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    rules = [Rule.of(r) for r in all_rules(session)]
+    with _lock:
+        _rules[key] = (now + RULES_SECONDS, rules)
+    return rules
+
+
+def forget_rules() -> None:
+    with _lock:
+        _rules.clear()
 
 
 def _check_key(session: Session, data: RuleWrite) -> None:
@@ -46,6 +74,7 @@ def save_rule(session: Session, data: RuleWrite, actor: str, now: datetime) -> C
         setattr(rule, field, value)
     rule.updated_at, rule.updated_by = now, actor
     session.flush()
+    forget_rules()
     return rule
 
 
@@ -54,6 +83,7 @@ def delete_rule(session: Session, rule_id: int) -> None:
     if rule is None:
         raise NotFound("POLICY_RULE_NOT_FOUND", f"no rule {rule_id}")
     session.delete(rule)
+    forget_rules()
 
 
 def explain_for(

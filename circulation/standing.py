@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from circulation import repository as repo
 from circulation.blocks import Block
-from circulation.models import CirculationRule, Loan, Patron
+from circulation.models import Loan, Patron
+from circulation.policy import Rule
 
 
-def accruing_fen(loans: Iterable[Loan], rules_by_id: Mapping[int, CirculationRule], today: date) -> int:
+def accruing_fen(loans: Iterable[Loan], rules_by_id: Mapping[int, Rule], today: date) -> int:
     """Overdue fines still growing on open loans (charged for real when the copy comes back)."""
     total = 0
     for loan in loans:
@@ -25,8 +26,8 @@ def accruing_fen(loans: Iterable[Loan], rules_by_id: Mapping[int, CirculationRul
     return total
 
 
-def patron_blocks(session: Session, patron: Patron, rule: CirculationRule, loans: Iterable[Loan],
-                  rules_by_id: Mapping[int, CirculationRule], today: date, *, skip_loan_id: int | None = None) -> list[Block]:
+def patron_blocks(session: Session, patron: Patron, rule: Rule, loans: Iterable[Loan],
+                  rules_by_id: Mapping[int, Rule], today: date, *, skip_loan_id: int | None = None) -> list[Block]:
     blocks: list[Block] = []
     if patron.status != "active":
         blocks.append(Block("PATRON_INACTIVE", f"读者证状态为 {patron.status} (card {patron.status})"))

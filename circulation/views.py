@@ -10,7 +10,7 @@ from catalog.public import Item, Record, get_record
 from circulation import repository as repo
 from circulation.models import Hold, Loan
 from circulation.schemas import HoldNote, HoldRead, LoanRead, MoveRead, TransitNote
-from ils.network import repository as units_repo
+from ils.network.snapshot import network
 from logistics.public import Move
 
 
@@ -23,28 +23,28 @@ def _item(session: Session, item_id: int) -> Item:
 def loan_read(session: Session, loan: Loan, today: date, hold_id: int | None = None) -> LoanRead:
     item = _item(session, loan.item_id)
     record: Record = get_record(session, item.record_id)
-    codes = units_repo.code_map(session)
+    units = network(session).units
     card = repo.patron_card_map(session, [loan.patron_id])[loan.patron_id][0]
     end = loan.returned_at.date() if loan.returned_at else today
     return LoanRead(
         id=loan.id, barcode=item.barcode, record_id=record.id, title=record.title, call_number=item.call_number,
-        card=card, unit=codes[loan.unit_id], status=loan.status,  # type: ignore[arg-type]
+        card=card, unit=units[loan.unit_id].code, status=loan.status,  # type: ignore[arg-type]
         checked_out_at=loan.checked_out_at, due_on=loan.due_on,
         overdue_days=max(0, (end - loan.due_on).days) if loan.status == "open" or loan.returned_at else 0,
         renewals=loan.renewals, overrides=loan.overrides, returned_at=loan.returned_at,
-        returned_unit=codes.get(loan.returned_unit_id) if loan.returned_unit_id else None, hold_id=hold_id,
+        returned_unit=units[loan.returned_unit_id].code if loan.returned_unit_id else None, hold_id=hold_id,
     )
 
 
 def hold_read(session: Session, hold: Hold) -> HoldRead:
     record = get_record(session, hold.record_id)
-    codes = units_repo.code_map(session)
+    units = network(session).units
     card = repo.patron_card_map(session, [hold.patron_id])[hold.patron_id][0]
     return HoldRead(
         id=hold.id, card=card, record_id=hold.record_id, title=record.title, item_level=hold.item_level,
         barcode=_item(session, hold.item_id).barcode if hold.item_id else None,
         target_barcode=_item(session, hold.target_item_id).barcode if hold.target_item_id else None,
-        pickup_unit=codes[hold.pickup_unit_id], status=hold.status,  # type: ignore[arg-type]
+        pickup_unit=units[hold.pickup_unit_id].code, status=hold.status,  # type: ignore[arg-type]
         queue_position=repo.queue_position(session, hold) if hold.status == "waiting" else None,
         placed_at=hold.placed_at, suspended_until=hold.suspended_until, shelf_expires_on=hold.shelf_expires_on,
         closed_at=hold.closed_at, close_reason=hold.close_reason,
@@ -62,13 +62,12 @@ def instruction(move: Move, destination_name: str, hold: HoldNote | None) -> str
 
 def move_read(session: Session, item: Item, move: Move) -> MoveRead:
     record = get_record(session, item.record_id)
-    destination = units_repo.get_by_id(session, move.destination_id)
-    assert destination is not None
+    units = network(session).units
+    destination = units[move.destination_id]
     hold = HoldNote(**{k: move.detail[k] for k in ("hold_id", "card", "name", "pickup_unit", "shelf_expires_on")}) \
         if "hold_id" in move.detail else None
-    codes = units_repo.code_map(session) if move.transit is not None else {}
-    transit = TransitNote(id=move.transit.id, from_unit=codes[move.transit.from_unit_id],
-                          to_unit=codes[move.transit.to_unit_id], reason=move.transit.reason,
+    transit = TransitNote(id=move.transit.id, from_unit=units[move.transit.from_unit_id].code,
+                          to_unit=units[move.transit.to_unit_id].code, reason=move.transit.reason,
                           status=move.transit.status) if move.transit is not None else None
     return MoveRead(
         barcode=item.barcode, title=record.title, call_number=item.call_number,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
@@ -14,7 +15,11 @@ from sqlalchemy.orm import Session
 
 from ils.auth.principal import Principal
 from ils.auth.security import read_token
-from ils.auth.service import principal_from_api_key, principal_from_claims
+from ils.auth.service import (
+    cached_principal,
+    principal_from_api_key,
+    principal_from_claims,
+)
 from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import Database, get_database
@@ -56,14 +61,19 @@ def optional_principal(
 ) -> Principal | None:
     if bearer is None and not api_key:
         return None
-    with db.session(write=False) as session:
-        if api_key:
-            principal = principal_from_api_key(session, api_key)
-        else:
-            assert bearer is not None
-            claims = read_token(get_settings().resolved_secret_key(), bearer.credentials, get_clock().now())
-            principal = principal_from_claims(session, claims)
-    return principal
+
+    def load() -> Principal:
+        with db.session(write=False) as session:
+            if api_key:
+                return principal_from_api_key(session, api_key)
+            return principal_from_claims(session, claims)
+
+    if api_key:
+        return cached_principal((db.url, "key", hashlib.sha256(api_key.encode()).hexdigest()), load)
+    assert bearer is not None
+    # The signature and expiry are checked on every request; only the account lookup is cached.
+    claims = read_token(get_settings().resolved_secret_key(), bearer.credentials, get_clock().now())
+    return cached_principal((db.url, str(claims.get("kind")), str(claims.get("sub"))), load)
 
 
 def authenticated(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ils.network.models import Unit
+from ils.network.snapshot import NetworkSnapshot, network
 
 SAME_UNIT, SAME_AREA, SAME_SYSTEM, OTHER_SYSTEM = 0, 1, 2, 3
 AREA_LEVELS = frozenset({"branch", "main", "center"})
@@ -58,6 +57,16 @@ class CostModel:
         return OTHER_SYSTEM
 
 
+_latest: tuple[NetworkSnapshot, CostModel] | None = None
+
+
 def load_costs(session: Session) -> CostModel:
-    rows = session.execute(select(Unit.id, Unit.parent_id, Unit.level, Unit.system_id))
-    return CostModel(Place(*row) for row in rows)
+    """The cost model of the current network snapshot (built once per snapshot)."""
+    global _latest
+    snapshot = network(session)
+    latest = _latest
+    if latest is not None and latest[0] is snapshot:
+        return latest[1]
+    model = CostModel(Place(u.id, u.parent_id, u.level, u.system_id) for u in snapshot.units.values())
+    _latest = (snapshot, model)
+    return model

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from catalog.public import Item, move_item
 from ils.errors import Conflict
 from ils.events import record_event
-from ils.network import repository as units_repo
+from ils.network.snapshot import network
 from logistics import repository as repo
 from logistics.costs import CostModel, load_costs
 from logistics.models import ANY, ReturnPolicy, Transit
@@ -49,9 +49,7 @@ def on_arrival(handler: ArrivalHandler) -> None:
 
 
 def _code(session: Session, unit_id: int) -> str:
-    unit = units_repo.get_by_id(session, unit_id)
-    assert unit is not None
-    return unit.code
+    return network(session).unit(unit_id).code
 
 
 def _transit_event(session: Session, kind: str, item: Item, transit: Transit, actor: str, now: datetime,

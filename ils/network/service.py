@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ils.errors import Conflict, InvalidInput, NotFound
 from ils.network import repository as repo
+from ils.network import snapshot
 from ils.network.calendar import hours_per_week, normalise_hours
 from ils.network.models import Unit
 from ils.network.schemas import MobileStop, UnitCreate, UnitRead, UnitUpdate
@@ -85,6 +86,7 @@ def create_unit(session: Session, data: UnitCreate, now: datetime) -> Unit:
     unit.system_id = _system_of(unit.level, unit.id, parent)
     repo.replace_closed_dates(session, unit.id, data.closed_dates)
     session.flush()
+    snapshot.invalidate()
     return unit
 
 
@@ -116,6 +118,7 @@ def update_unit(session: Session, code: str, data: UnitUpdate, now: datetime) ->
         repo.replace_closed_dates(session, unit.id, data.closed_dates)
     unit.updated_at = now
     session.flush()
+    snapshot.invalidate()
     return unit
 
 

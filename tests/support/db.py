@@ -5,10 +5,17 @@ from __future__ import annotations
 from sqlalchemy import text
 
 import migrations.models  # noqa: F401  (every table must be known to be emptied)
+from circulation.rules import forget_rules
+from ils.auth.service import forget_principals
 from ils.db import Base, Database
+from ils.network.snapshot import invalidate
 
 
 def reset(database: Database) -> None:
+    # The per-process caches of units, rules and logins must not outlive the rows they copy.
+    forget_principals()
+    invalidate()
+    forget_rules()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.write_engine.begin() as conn:
         if database.dialect == "postgresql":
