@@ -28,7 +28,7 @@ from catalog.public import (
 )
 from circulation import repository as repo
 from circulation.blocks import NO_OVERRIDE, Block, Override, settle
-from circulation.models import ACTIVE_HOLD, TRAPPED_HOLD, Hold, Patron
+from circulation.models import ACTIVE_HOLD, HOLD_STATES, TRAPPED_HOLD, Hold, Patron
 from circulation.network import Context
 from circulation.patrons import get_patron
 from circulation.standing import patron_blocks
@@ -74,8 +74,8 @@ def make_ready(session: Session, ctx: Context, hold: Hold, item: Item, actor: st
     patron = session.get(Patron, hold.patron_id)
     assert patron is not None
     rule = ctx.rule(patron.category_code, item.item_type, pickup)
-    before = hold.status
-    hold.status, hold.ready_at = "ready", ctx.now
+    before = HOLD_STATES.move(hold, "ready")
+    hold.ready_at = ctx.now
     hold.shelf_expires_on = ctx.shelf_until(pickup, rule.hold_shelf_days)
     move_item(session, item, ctx.now, status="on_hold_shelf", current_unit_id=pickup.id)
     session.flush()
@@ -94,7 +94,7 @@ def _trap(session: Session, ctx: Context, hold: Hold, item: Item, at_unit_id: in
     hold.item_id, hold.trapped_at, hold.target_item_id = item.id, ctx.now, None
     if hold.pickup_unit_id == at_unit_id:
         return make_ready(session, ctx, hold, item, actor)
-    hold.status = "in_transit"
+    HOLD_STATES.move(hold, "in_transit")
     transit = send(session, item, at_unit_id, hold.pickup_unit_id, "hold", actor, ctx.now, reference=f"hold:{hold.id}")
     _event(session, "hold.trapped", hold, ctx, actor, at_unit_id, {"status": "waiting"}, barcode=item.barcode,
            transit_id=transit.id)
@@ -274,8 +274,8 @@ def _load_for_change(session: Session, hold_id: int, principal: Principal) -> tu
 
 
 def _close(session: Session, ctx: Context, hold: Hold, status: str, actor: str, reason: str | None) -> str:
-    before = hold.status
-    hold.status, hold.closed_at, hold.closed_by, hold.close_reason = status, ctx.now, actor, reason
+    before = HOLD_STATES.move(hold, status)
+    hold.closed_at, hold.closed_by, hold.close_reason = ctx.now, actor, reason
     hold.target_item_id = None
     session.flush()
     return before
@@ -323,7 +323,8 @@ def change(session: Session, hold_id: int, principal: Principal, now: datetime, 
             _event(session, "hold.pickup_changed", hold, ctx, principal.label, new.id,
                    {"pickup_unit": ctx.code(old)}, pickup_unit=new.code)
             if hold.status == "ready" and item is not None:
-                hold.status, hold.ready_at, hold.shelf_expires_on = "in_transit", None, None
+                HOLD_STATES.move(hold, "in_transit")
+                hold.ready_at, hold.shelf_expires_on = None, None
                 transit = send(session, item, old, new.id, "hold", principal.label, now, reference=f"hold:{hold.id}")
                 move = Move("transit", new.id, transit, detail=hold_detail(session, ctx, hold))
             elif hold.status == "waiting":
@@ -361,8 +362,8 @@ def fulfil_or_release(session: Session, ctx: Context, item: Item, patron: Patron
         before = _close(session, ctx, hold, "fulfilled", actor, None)
         _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode)
         return hold
-    before = hold.status
-    hold.status, hold.trapped_at, hold.ready_at, hold.shelf_expires_on = "waiting", None, None, None
+    before = HOLD_STATES.move(hold, "waiting")
+    hold.trapped_at, hold.ready_at, hold.shelf_expires_on = None, None, None
     if not hold.item_level:
         hold.item_id = None
     session.flush()

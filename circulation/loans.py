@@ -19,13 +19,13 @@ from catalog.public import Item, get_item, lock_item, move_item
 from circulation import fines, holds
 from circulation import repository as repo
 from circulation.blocks import NO_OVERRIDE, Block, Override, settle
-from circulation.models import Fine, Hold, Loan, Patron
+from circulation.models import HOLD_STATES, LOAN_STATES, Fine, Hold, Loan, Patron
 from circulation.network import Context
 from circulation.patrons import get_patron
 from circulation.policy import Rule
 from circulation.standing import patron_blocks
 from ils.auth.principal import Principal
-from ils.errors import Conflict, InvalidInput
+from ils.errors import Conflict
 from ils.events import record_event
 from ils.network.snapshot import UnitInfo
 from logistics.public import Move, close_open, open_transit, receive, send
@@ -107,8 +107,8 @@ def preview_checkout(session: Session, request: CheckoutRequest, now: datetime) 
 
 
 def _close_loan(session: Session, ctx: Context, loan: Loan, unit_id: int, actor: str) -> str:
-    before = loan.status
-    loan.status, loan.returned_at, loan.returned_unit_id, loan.returned_by = "returned", ctx.now, unit_id, actor
+    before = LOAN_STATES.move(loan, "returned")
+    loan.returned_at, loan.returned_unit_id, loan.returned_by = ctx.now, unit_id, actor
     return before
 
 
@@ -210,7 +210,8 @@ def _route_in_hand(session: Session, ctx: Context, item: Item, unit: UnitInfo, a
             if hold.pickup_unit_id == unit.id:
                 return Move("hold_shelf", unit.id, detail=holds.hold_detail(session, ctx, hold))
             # The copy strayed from its hold shelf: back it goes.
-            hold.status, hold.ready_at, hold.shelf_expires_on = "in_transit", None, None
+            HOLD_STATES.move(hold, "in_transit")
+            hold.ready_at, hold.shelf_expires_on = None, None
             transit = send(session, item, unit.id, hold.pickup_unit_id, "hold", actor, ctx.now,
                            reference=f"hold:{hold.id}")
             return Move("transit", hold.pickup_unit_id, transit, detail=holds.hold_detail(session, ctx, hold))
@@ -272,10 +273,8 @@ def _mark(session: Session, barcode: str, loan_status: str, item_status: str, ki
         raise Conflict("LOAN_NOT_FOUND", f"copy {barcode} is not on loan")
     if loan.status == loan_status:
         return loan, None
-    if loan.status != "open" and not (loan_status == "lost" and loan.status == "claimed_returned"):
-        raise InvalidInput("LOAN_NOT_FOUND", f"the loan is {loan.status}")
     before = {"loan_status": loan.status, "status": item.status}
-    loan.status = loan_status
+    LOAN_STATES.move(loan, loan_status)
     move_item(session, item, now, status=item_status)
     fine = None
     if loan_status == "lost":

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ils.db import Base, UTCDateTime
+from ils.states import StateMachine
 
 PATRON_STATUSES = ("active", "suspended", "closed")
 
@@ -136,6 +137,12 @@ class CirculationRule(Base):
 
 
 LOAN_STATUSES = ("open", "lost", "claimed_returned", "returned")
+LOAN_STATES = StateMachine("loan", {
+    "open": frozenset({"lost", "claimed_returned", "returned"}),
+    "lost": frozenset({"returned"}),  # found
+    "claimed_returned": frozenset({"lost", "returned"}),
+    "returned": frozenset(),
+})
 # A loan is closed only when the copy is back; lost and claimed-returned loans stay open on the
 # patron's record until the copy turns up or staff settle them.
 ACTIVE_LOAN = ("open", "lost", "claimed_returned")
@@ -174,6 +181,18 @@ class Loan(Base):
 
 
 HOLD_STATUSES = ("waiting", "in_transit", "ready", "fulfilled", "cancelled", "expired")
+HOLD_STATES = StateMachine("hold", {
+    # waiting → fulfilled: the reader borrowed another copy of the title at a desk.
+    "waiting": frozenset({"in_transit", "ready", "fulfilled", "cancelled"}),
+    # in_transit → in_transit: sent on to a changed pickup unit; → waiting: the copy was lent
+    # to someone else on the way (an override), so the hold waits for another copy.
+    "in_transit": frozenset({"in_transit", "ready", "waiting", "cancelled", "fulfilled"}),
+    # ready → in_transit: the pickup unit changed, or the copy strayed from the hold shelf.
+    "ready": frozenset({"fulfilled", "expired", "cancelled", "in_transit", "waiting"}),
+    "fulfilled": frozenset(),
+    "cancelled": frozenset(),
+    "expired": frozenset(),
+})
 ACTIVE_HOLD = ("waiting", "in_transit", "ready")
 TRAPPED_HOLD = ("in_transit", "ready")
 

@@ -78,3 +78,8 @@ CORE_CODES: dict[str, str] = {
     "IDEMPOTENCY_KEY_INVALID": "The Idempotency-Key header is empty or longer than 100 characters.",
     "IDEMPOTENCY_KEY_REUSED": "The Idempotency-Key was used before for a different request.",
 }
+CORE_CODES.update({
+    "LOAN_TRANSITION_INVALID": "A loan cannot change from its status to the one asked (see the loan state table).",
+    "HOLD_TRANSITION_INVALID": "A hold cannot change from its status to the one asked (see the hold state table).",
+    "TRANSIT_TRANSITION_INVALID": "A transit cannot change from its status to the one asked.",
+})

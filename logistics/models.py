@@ -16,8 +16,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ils.db import Base, UTCDateTime
+from ils.states import StateMachine
 
 TRANSIT_STATUSES = ("open", "received", "cancelled")
+TRANSIT_STATES = StateMachine("transit", {"open": frozenset({"received", "cancelled"}),
+                                          "received": frozenset(), "cancelled": frozenset()})
 # Why a copy travels. "hold": to the pickup unit of a trapped hold; "home": back to its owning
 # unit; "transfer": a staff-made move (display, rotation); "distribution": new stock (统一配送).
 TRANSIT_REASONS = ("hold", "home", "float", "transfer", "distribution")

@@ -22,7 +22,7 @@ from ils.events import record_event
 from ils.network.snapshot import network
 from logistics import repository as repo
 from logistics.costs import CostModel, load_costs
-from logistics.models import ANY, ReturnPolicy, Transit
+from logistics.models import ANY, TRANSIT_STATES, ReturnPolicy, Transit
 
 
 @dataclass
@@ -67,7 +67,8 @@ def close_open(session: Session, item: Item, at_unit_id: int, status: str, actor
     transit = repo.open_transit(session, item.id)
     if transit is None:
         return None
-    transit.status, transit.closed_at, transit.closed_by, transit.closed_unit_id = status, now, actor, at_unit_id
+    TRANSIT_STATES.move(transit, status)
+    transit.closed_at, transit.closed_by, transit.closed_unit_id = now, actor, at_unit_id
     session.flush()
     _transit_event(session, f"transit.{status}", item, transit, actor, now, at_unit_id, before={"status": "open"})
     return transit
