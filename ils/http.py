@@ -107,8 +107,10 @@ def once(session: Session, principal: Principal, key: str | None, path: str, bod
          run: Callable[[], tuple[int, Any]]) -> JSONResponse:
     """Answer a POST through its Idempotency-Key (when sent): run it once, replay after that."""
     payload = jsonable_encoder(body)
-    status, content = run_once(session, principal.label, key, fingerprint("POST", path, payload), now,
-                               lambda: _encoded(run()))
+    # Keys belong to one account (two machines may well both count 1, 2, 3 …); by id, since
+    # two API keys may share a name.
+    owner = f"{principal.kind}:{principal.id}"
+    status, content = run_once(session, owner, key, fingerprint("POST", path, payload), now, lambda: _encoded(run()))
     return JSONResponse(content, status_code=status)
 
 
