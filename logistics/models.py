@@ -1,18 +1,10 @@
-"""Tables of logistics: transits, return policies and float groups."""
+"""Tables of logistics: transits, return policies, float groups, routes and runs."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ils.db import Base, UTCDateTime
@@ -47,6 +39,10 @@ class Transit(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     closed_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
+    # The day the timetable promises it at the destination, and the hops it takes there:
+    # [{"route", "day", "from", "to"}] (unit codes). Null when no route connects the units.
+    promised_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    path: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'received', 'cancelled')", name="status"),
@@ -97,3 +93,69 @@ class FloatGroupUnit(Base):
 
     group_code: Mapped[str] = mapped_column(ForeignKey("float_group.code", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+
+
+RUN_STATUSES = ("planned", "on_road", "done", "cancelled")
+
+
+class Route(Base):
+    """A van's round: an ordered list of stops, run on some weekdays (e.g. 总馆 → 汤丹镇 → 因民镇 →
+    总馆 on Tuesdays and Fridays). Days it runs besides, or does not run, are ``RouteDay`` rows."""
+
+    __tablename__ = "route"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    vehicle: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    weekdays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RouteStop(Base):
+    __tablename__ = "route_stop"
+
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # planned arrival, HH:MM
+
+
+class RouteDay(Base):
+    """An exception to the weekly pattern: the route runs (an extra run) or does not (holiday)."""
+
+    __tablename__ = "route_day"
+
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    runs: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Run(Base):
+    """One day's instance of a route, made when the driver first reports a stop."""
+
+    __tablename__ = "run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("route.id"))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("route_id", "day"),
+        CheckConstraint("status IN ('planned', 'on_road', 'done', 'cancelled')", name="status"),
+    )
+
+
+class RunStop(Base):
+    __tablename__ = "run_stop"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
