@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from catalog.public import Item, get_item, get_record
 from ils.auth.principal import Principal
+from ils.config import get_settings
 from ils.http import Now, ReadSession, WriteSession, require
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
-from logistics import policies
+from ils.network.snapshot import network, unit_by_code
+from logistics import policies, routes
 from logistics import repository as repo
 from logistics.models import Transit
 from logistics.schemas import (
     FloatGroupRead,
     FloatGroupWrite,
+    PathHop,
+    PathRead,
     ReturnPolicyRead,
     ReturnPolicyWrite,
+    RouteRead,
+    RouteWrite,
+    RunRead,
     TransitRead,
 )
 
@@ -36,6 +44,7 @@ def _read(session: ReadSession, transit: Transit, codes: dict[int, str]) -> Tran
         reason=transit.reason, reference=transit.reference, status=transit.status,  # type: ignore[arg-type]
         created_at=transit.created_at, created_by=transit.created_by, closed_at=transit.closed_at,
         closed_unit=codes.get(transit.closed_unit_id) if transit.closed_unit_id else None,
+        promised_on=transit.promised_on, path=transit.path,
     )
 
 
@@ -89,3 +98,44 @@ def list_float_groups(session: ReadSession, _: Reader) -> list[FloatGroupRead]:
 def save_float_group(code: str, body: FloatGroupWrite, session: WriteSession, _: PolicyWriter) -> FloatGroupRead:
     """Create a float group or replace its name and units."""
     return policies.save_float_group(session, code, body)
+
+
+RouteWriter = Annotated[Principal, Depends(require("units:write"))]
+
+
+@router.get("/routes", response_model=list[RouteRead], tags=["routes"])
+def list_routes(session: ReadSession, _: Reader) -> list[RouteRead]:
+    """The van routes: stops in order, weekdays, and days they run besides or do not run."""
+    return routes.list_routes(session)
+
+
+@router.put("/routes/{code}", response_model=RouteRead, tags=["routes"])
+def save_route(code: str, body: RouteWrite, session: WriteSession, now: Now, _: RouteWriter) -> RouteRead:
+    """Create a route or replace it whole. Transits sent from now on are planned over it."""
+    return routes.read_route(session, routes.save_route(session, code, body, now))
+
+
+@router.get("/routes/{code}", response_model=RouteRead, tags=["routes"])
+def get_route(code: str, session: ReadSession, _: Reader) -> RouteRead:
+    return routes.read_route(session, routes.get_route(session, code))
+
+
+@router.get("/runs", response_model=list[RunRead], tags=["routes"])
+def run_sheets(session: ReadSession, _: Reader, date: date, route: str | None = None) -> list[RunRead]:
+    """The run sheets of a day: each route that runs, its stops in order, and at each stop the
+    copies to hand to the van (collect) and to take off it (drop)."""
+    return routes.run_sheets(session, date, route)
+
+
+@router.get("/paths", response_model=PathRead, tags=["routes"])
+def plan_path(session: ReadSession, now: Now, _: Reader, from_unit: Annotated[str, Query(alias="from")],
+              to_unit: Annotated[str, Query(alias="to")], sent_on: date | None = None) -> PathRead:
+    """The path a copy sent between two units would take, and the day it is promised."""
+    start, end = unit_by_code(session, from_unit), unit_by_code(session, to_unit)
+    day = sent_on or now.astimezone(get_settings().tz).date()
+    path = routes.timetable(session).path(start.id, end.id, day)
+    units = network(session).units
+    hops = [PathHop(route=h.route_code, day=h.day, from_unit=units[h.from_unit_id].code,
+                    to_unit=units[h.to_unit_id].code) for h in (path.hops if path else ())]
+    return PathRead(from_unit=start.code, to_unit=end.code, sent_on=day,
+                    promised_on=path.promised_on if path else None, hops=hops)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +20,8 @@ class TransitRead(BaseModel):
     created_by: str
     closed_at: datetime | None
     closed_unit: str | None
+    promised_on: date | None = Field(default=None, description="The day the timetable promises it")
+    path: list[dict[str, str]] | None = None
 
 
 class ReturnPolicyWrite(BaseModel):
@@ -46,3 +48,76 @@ class FloatGroupWrite(BaseModel):
 
 class FloatGroupRead(FloatGroupWrite):
     code: str
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class RouteStopWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str = Field(examples=["DC-TDZ"])
+    time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["10:30"])
+
+
+class RouteDayWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date
+    runs: bool = Field(description="true: an extra run that day; false: no run that day")
+    reason: str | None = Field(default=None, max_length=200, examples=["国庆节"])
+
+
+class RouteWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, examples=["北线"])
+    vehicle: str | None = Field(default=None, max_length=100, examples=["1 号物流车 云A·D1234"])
+    weekdays: list[Weekday] = Field(examples=[["tue", "fri"]])
+    stops: list[RouteStopWrite] = Field(min_length=2, description="In the order the van calls")
+    days: list[RouteDayWrite] = Field(default_factory=list, description="Exceptions to the weekdays")
+    active: bool = True
+
+
+class RouteRead(RouteWrite):
+    code: str
+    updated_at: datetime
+
+
+class RunStopRead(BaseModel):
+    position: int
+    unit: str
+    unit_name: str
+    time: str | None
+    arrived_at: datetime | None
+    departed_at: datetime | None
+    drop: list[str] = Field(description="Barcodes this stop receives from the van")
+    collect: list[str] = Field(description="Barcodes the van takes on here")
+
+
+class RunRead(BaseModel):
+    """A run sheet: one day of one route, stops in order."""
+
+    route: str
+    route_name: str
+    vehicle: str | None
+    day: date
+    status: Literal["planned", "on_road", "done", "cancelled"]
+    stops: list[RunStopRead]
+
+
+class PathHop(BaseModel):
+    route: str
+    day: date
+    from_unit: str = Field(alias="from")
+    to_unit: str = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PathRead(BaseModel):
+    from_unit: str
+    to_unit: str
+    sent_on: date
+    promised_on: date | None = Field(description="null: no route connects the units within four weeks")
+    hops: list[PathHop]

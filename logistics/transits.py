@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.public import Item, move_item
+from ils.config import get_settings
 from ils.errors import Conflict
 from ils.events import record_event
 from ils.network.snapshot import network
 from logistics import repository as repo
 from logistics.costs import CostModel, load_costs
 from logistics.models import ANY, TRANSIT_STATES, ReturnPolicy, Transit
+from logistics.routes import timetable
 
 
 @dataclass
@@ -84,6 +86,11 @@ def send(session: Session, item: Item, from_unit_id: int, to_unit_id: int, reaso
     move_item(session, item, now, status="in_transit", current_unit_id=from_unit_id)
     transit = Transit(item_id=item.id, from_unit_id=from_unit_id, to_unit_id=to_unit_id, reason=reason,
                       reference=reference, status="open", created_at=now, created_by=actor)
+    path = timetable(session).path(from_unit_id, to_unit_id, now.astimezone(get_settings().tz).date())
+    if path is not None:
+        transit.promised_on = path.promised_on
+        transit.path = [{"route": h.route_code, "day": h.day.isoformat(), "from": _code(session, h.from_unit_id),
+                         "to": _code(session, h.to_unit_id)} for h in path.hops]
     session.add(transit)
     session.flush()
     _transit_event(session, "transit.sent", item, transit, actor, now, from_unit_id)

@@ -9,6 +9,7 @@ from circulation.rules import forget_rules
 from ils.auth.service import forget_principals
 from ils.db import Base, Database
 from ils.network.snapshot import invalidate
+from logistics.routes import forget_timetable
 
 
 def reset(database: Database) -> None:
@@ -16,6 +17,7 @@ def reset(database: Database) -> None:
     forget_principals()
     invalidate()
     forget_rules()
+    forget_timetable()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.write_engine.begin() as conn:
         if database.dialect == "postgresql":

@@ -1,0 +1,155 @@
+"""Use cases of routes and runs: write a route, read the timetable, print a run sheet. They
+never commit.
+
+The timetable is read once and shared by the requests of a process like the network snapshot
+(every transit and every hold targeting asks it); a route changed here applies at once, in
+another worker within ``TIMETABLE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from catalog.public import Item
+from ils.errors import InvalidInput, NotFound
+from ils.network.snapshot import network, unit_by_code
+from logistics.models import Route, RouteDay, RouteStop, Run, RunStop, Transit
+from logistics.schemas import RouteDayWrite, RouteRead, RouteStopWrite, RouteWrite, RunRead, RunStopRead
+from logistics.timetable import RouteInfo, Timetable
+
+TIMETABLE_SECONDS = 10.0
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, Timetable]] = {}
+
+
+def timetable(session: Session) -> Timetable:
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    stops: dict[int, list[int]] = {}
+    for route_id, unit_id in session.execute(select(RouteStop.route_id, RouteStop.unit_id)
+                                             .order_by(RouteStop.route_id, RouteStop.position)):
+        stops.setdefault(route_id, []).append(unit_id)
+    extra: dict[int, set[date]] = {}
+    skip: dict[int, set[date]] = {}
+    for route_id, day, runs in session.execute(select(RouteDay.route_id, RouteDay.day, RouteDay.runs)):
+        (extra if runs else skip).setdefault(route_id, set()).add(day)
+    routes = [
+        RouteInfo(r.id, r.code, tuple(stops.get(r.id, ())), frozenset(r.weekdays or ()),
+                  frozenset(extra.get(r.id, ())), frozenset(skip.get(r.id, ())))
+        for r in session.scalars(select(Route).where(Route.active.is_(True)).order_by(Route.id))
+    ]
+    units = network(session).units
+    built = Timetable(routes, {u.id: (u.hours, u.closed) for u in units.values()})
+    with _lock:
+        _cache[key] = (now + TIMETABLE_SECONDS, built)
+    return built
+
+
+def forget_timetable() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _check_stops(session: Session, stops: Sequence[RouteStopWrite]) -> list[int]:
+    ids = [unit_by_code(session, s.unit).id for s in stops]
+    if any(a == b for a, b in zip(ids, ids[1:], strict=False)):
+        raise InvalidInput("ROUTE_INVALID", "a route cannot call at the same unit twice in a row")
+    return ids
+
+
+def save_route(session: Session, code: str, data: RouteWrite, now: datetime) -> Route:
+    """Create the route or replace it whole (stops and exception days included)."""
+    unit_ids = _check_stops(session, data.stops)
+    if len({d.day for d in data.days}) != len(data.days):
+        raise InvalidInput("ROUTE_INVALID", "a day is listed twice among the exceptions")
+    route = session.scalars(select(Route).where(Route.code == code)).one_or_none()
+    if route is None:
+        route = Route(code=code, created_at=now)
+        session.add(route)
+    route.name, route.vehicle, route.weekdays, route.active = data.name, data.vehicle, list(data.weekdays), data.active
+    route.updated_at = now
+    session.flush()
+    session.execute(delete(RouteStop).where(RouteStop.route_id == route.id))
+    session.execute(delete(RouteDay).where(RouteDay.route_id == route.id))
+    session.add_all(RouteStop(route_id=route.id, position=n, unit_id=uid, time=stop.time)
+                    for n, (uid, stop) in enumerate(zip(unit_ids, data.stops, strict=True)))
+    session.add_all(RouteDay(route_id=route.id, day=d.day, runs=d.runs, reason=d.reason) for d in data.days)
+    session.flush()
+    forget_timetable()
+    return route
+
+
+def get_route(session: Session, code: str) -> Route:
+    route = session.scalars(select(Route).where(Route.code == code)).one_or_none()
+    if route is None:
+        raise NotFound("ROUTE_NOT_FOUND", f"no route {code!r}")
+    return route
+
+
+def read_route(session: Session, route: Route) -> RouteRead:
+    units = network(session).units
+    stops = session.scalars(select(RouteStop).where(RouteStop.route_id == route.id).order_by(RouteStop.position))
+    days = session.scalars(select(RouteDay).where(RouteDay.route_id == route.id).order_by(RouteDay.day))
+    return RouteRead(
+        code=route.code, name=route.name, vehicle=route.vehicle, weekdays=route.weekdays,  # type: ignore[arg-type]
+        active=route.active, updated_at=route.updated_at,
+        stops=[RouteStopWrite(unit=units[s.unit_id].code, time=s.time) for s in stops],
+        days=[RouteDayWrite(day=d.day, runs=d.runs, reason=d.reason) for d in days],
+    )
+
+
+def list_routes(session: Session) -> list[RouteRead]:
+    return [read_route(session, r) for r in session.scalars(select(Route).order_by(Route.code))]
+
+
+def run_sheets(session: Session, day: date, route_code: str | None = None) -> list[RunRead]:
+    """The day's runs, stops in order, with the copies each stop hands over and takes on
+    (from the paths of the open transits)."""
+    table = timetable(session)
+    units = network(session).units
+    routes = [r for r in table.routes if r.runs_on(day) and (route_code is None or r.code == route_code)]
+    if route_code is not None and not routes:
+        get_route(session, route_code)  # an unknown code is an error; a known one simply does not run
+    sheets: list[RunRead] = []
+    for info in routes:
+        route = session.get(Route, info.id)
+        assert route is not None
+        times = [s.time for s in session.scalars(select(RouteStop).where(RouteStop.route_id == route.id)
+                                                  .order_by(RouteStop.position))]
+        run = session.scalars(select(Run).where(Run.route_id == route.id, Run.day == day)).one_or_none()
+        actual = ({s.position: s for s in session.scalars(select(RunStop).where(RunStop.run_id == run.id))}
+                  if run else {})
+        drop: dict[str, list[str]] = {}
+        collect: dict[str, list[str]] = {}
+        for transit, barcode in session.execute(
+                select(Transit, Item.barcode).join(Item, Item.id == Transit.item_id)
+                .where(Transit.status == "open", Transit.path.is_not(None)).order_by(Transit.id)):
+            for hop in transit.path or ():
+                if hop["route"] == route.code and hop["day"] == day.isoformat():
+                    collect.setdefault(hop["from"], []).append(barcode)
+                    drop.setdefault(hop["to"], []).append(barcode)
+        stops = []
+        for position, unit_id in enumerate(info.stops):
+            unit = units[unit_id]
+            seen = actual.get(position)
+            # A circular route calls at its hub twice: it collects on leaving, drops on returning.
+            first, last = position == 0, position == len(info.stops) - 1
+            stops.append(RunStopRead(
+                position=position, unit=unit.code, unit_name=unit.name, time=times[position],
+                arrived_at=seen.arrived_at if seen else None, departed_at=seen.departed_at if seen else None,
+                drop=[] if first and info.stops[0] == info.stops[-1] else drop.get(unit.code, []),
+                collect=[] if last and info.stops[0] == info.stops[-1] else collect.get(unit.code, []),
+            ))
+        sheets.append(RunRead(route=route.code, route_name=route.name, vehicle=route.vehicle, day=day,
+                              status=run.status if run else "planned", stops=stops))  # type: ignore[arg-type]
+    return sheets
