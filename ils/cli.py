@@ -156,6 +156,19 @@ def _progress() -> Progress:
     )
 
 
+@app.command("load-routes")
+def load_routes(path: Path) -> None:
+    """Create or replace the van routes of a YAML file (safe to re-run); see ils/demo/routes.yaml."""
+    import yaml
+
+    from logistics.routes import load_routes as load
+
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    with get_database().session() as session:
+        count = load(session, document, get_clock().now())
+    console.print(f"routes loaded: {count}")
+
+
 @app.command("import-marc")
 def import_marc_cmd(
     files: Annotated[list[Path], typer.Argument(help="ISO 2709 or MARCXML files")],

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -153,3 +154,13 @@ def run_sheets(session: Session, day: date, route_code: str | None = None) -> li
         sheets.append(RunRead(route=route.code, route_name=route.name, vehicle=route.vehicle, day=day,
                               status=run.status if run else "planned", stops=stops))  # type: ignore[arg-type]
     return sheets
+
+
+def load_routes(session: Session, document: dict[str, Any], now: datetime) -> int:
+    """Create or replace the routes of a YAML/JSON document ``{"routes": [{code, name, …}]}``."""
+    entries = document.get("routes") or []
+    for entry in entries:
+        body = dict(entry)
+        code = body.pop("code")
+        save_route(session, code, RouteWrite.model_validate(body), now)
+    return len(entries)

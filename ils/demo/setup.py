@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -65,6 +66,7 @@ def run_demo(console: Console) -> dict[str, object]:
     from ils.migrate import upgrade
     from ils.network import repository as units_repo
     from ils.network.service import load_network
+    from logistics.routes import load_routes
 
     settings = get_settings()
     database = get_database()
@@ -121,6 +123,9 @@ def run_demo(console: Console) -> dict[str, object]:
             f"{result.merged} merged, {result.rejected} rejected, {result.items_created} copies"
         )
 
+    with database.session() as session:
+        routes = load_routes(session, yaml.safe_load((Path(__file__).parent / "routes.yaml").read_text("utf-8")), now)
+    console.print(f"routes: {routes} van routes")
     with database.session() as session:
         activity = _demo_circulation(session, now)
     console.print(f"circulation: {activity}")

@@ -11,7 +11,7 @@ from catalog.models import Item, Record
 from circulation.models import Hold, Loan
 from ils.auth.models import PatronAccount, StaffUser
 from ils.network.models import Unit
-from logistics.models import Transit
+from logistics.models import Route, Transit
 
 
 def _count(db, model) -> int:
@@ -35,6 +35,10 @@ def test_demo_builds_network_accounts_and_catalogue_and_is_rerunnable(db, client
     # A morning of real circulation: loans, two copies sent home from the 总馆, a hold.
     activity = (_count(db, Loan), _count(db, Transit), _count(db, Hold))
     assert activity == (10, 2, 1)
+    # The van routes plan those transits: each has a path and a promised day.
+    assert _count(db, Route) == 15
+    with db.session(write=False) as s:
+        assert all(t.path and t.promised_on for t in s.scalars(select(Transit)))
 
     again = run_demo(Console(file=io.StringIO(), width=200))
     assert again["imported"] == 0 and again["merged"] == first["imported"] and again["items"] == 0
