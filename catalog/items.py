@@ -64,15 +64,22 @@ def set_status(session: Session, barcode: str, status: str, now: datetime, actor
 def lock_item(session: Session, barcode: str) -> Item:
     """The copy, locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's write
     transaction holds the database lock already). Circulation locks the item first, then the
-    patron, then holds, so two desks acting on one copy queue instead of both winning."""
-    item = session.scalars(select(Item).where(Item.barcode == barcode).with_for_update()).one_or_none()
+    patron, then holds, so two desks acting on one copy queue instead of both winning.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: rows that merely point at the copy (a hold targeting it,
+    a new transit) take a key-share lock for their foreign key, and FOR UPDATE would make them
+    wait on us, and us on them — a deadlock. populate_existing: a row this session read before
+    the lock must be refreshed with what the lock now guarantees is current."""
+    item = session.scalars(select(Item).where(Item.barcode == barcode).with_for_update(key_share=True)
+                           .execution_options(populate_existing=True)).one_or_none()
     if item is None:
         raise NotFound("ITEM_NOT_FOUND", f"no item with barcode {barcode}")
     return item
 
 
 def lock_item_id(session: Session, item_id: int) -> Item:
-    item = session.get(Item, item_id, with_for_update=True, populate_existing=True)
+    item = session.scalars(select(Item).where(Item.id == item_id).with_for_update(key_share=True)
+                           .execution_options(populate_existing=True)).one_or_none()
     if item is None:
         raise NotFound("ITEM_NOT_FOUND", f"no item {item_id}")
     return item

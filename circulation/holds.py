@@ -34,18 +34,11 @@ from circulation.patrons import get_patron
 from circulation.standing import patron_blocks
 from ils.auth.principal import Principal
 from ils.config import get_settings
+from ils.db import lock_keys
 from ils.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ils.events import record_event
 from ils.outbox import emit
-from logistics.public import (
-    CostModel,
-    Move,
-    Transit,
-    load_costs,
-    on_arrival,
-    route_return,
-    send,
-)
+from logistics.public import CostModel, Move, Transit, close_open, load_costs, on_arrival, route_return, send
 
 READY_TOPIC = "holds.ready"
 # Copies that can never fill a hold.
@@ -76,6 +69,8 @@ def make_ready(session: Session, ctx: Context, hold: Hold, item: Item, actor: st
     rule = ctx.rule(patron.category_code, item.item_type, pickup)
     before = HOLD_STATES.move(hold, "ready")
     hold.ready_at = ctx.now
+    # Caught on its way elsewhere (home, another hold's unit): that journey ends here.
+    close_open(session, item, pickup.id, "cancelled", actor, ctx.now)
     hold.shelf_expires_on = ctx.shelf_until(pickup, rule.hold_shelf_days)
     move_item(session, item, ctx.now, status="on_hold_shelf", current_unit_id=pickup.id)
     session.flush()
@@ -104,6 +99,9 @@ def _trap(session: Session, ctx: Context, hold: Hold, item: Item, at_unit_id: in
 def trap(session: Session, ctx: Context, item: Item, at_unit_id: int, actor: str,
          costs: CostModel | None = None) -> Move | None:
     """Trap the copy (locked by the caller) for the first eligible waiting hold, if any."""
+    # A hold being placed on this title right now must either be seen here or see this copy
+    # on the shelf: both sides take the title's lock (see ``place``).
+    lock_keys(session, "record", [str(item.record_id)])
     candidates = repo.queue_for_copy(session, item.record_id, item.id, ctx.today)
     if not candidates:
         return None
@@ -172,7 +170,7 @@ def target(session: Session, ctx: Context, hold: Hold, patron: Patron, costs: Co
         return None
     costs = costs or load_costs(session)
     wanted = repo.target_counts(session, hold.record_id, exclude_hold_id=hold.id)
-    best = min(copies, key=lambda i: (wanted.get(i.id, 0), costs.cost(i.current_unit_id, pickup.id),
+    best = min(copies, key=lambda i: (wanted.get(i.id, 0), costs.cost(i.current_unit_id, pickup.id, ctx.today),
                                       _fair(hold.id, i.current_unit_id), i.id))
     hold.target_item_id = best.id
     return best
@@ -238,6 +236,7 @@ def place(session: Session, request: HoldRequest, principal: Principal, now: dat
     record_id = item.record_id if item is not None else request.record_id
     assert record_id is not None
     get_record(session, record_id)
+    lock_keys(session, "record", [str(record_id)])  # see ``trap``
     copies = [item] if item is not None else list(items_of_record(session, record_id))
     blocks = _blocks_for_hold(session, ctx, patron, record_id, copies, pickup.id)
     overrides = settle(blocks, request.override, principal, "hold")

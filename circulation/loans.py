@@ -120,9 +120,12 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
     before = {"status": item.status, "unit": ctx.code(item.current_unit_id)}
     lingering = repo.active_loan(session, item.id)
     if lingering is not None:  # a lost or claimed-returned copy turned up and is lent again
-        _close_loan(session, ctx, lingering, unit.id, principal.label)
+        was = _close_loan(session, ctx, lingering, unit.id, principal.label)
         fines.waive_lost(session, lingering)
         session.flush()
+        record_event(session, "loan.checkin", f"item:{item.barcode}", actor=principal.label, now=now,
+                     unit_code=unit.code, before={"loan_status": was}, after={
+                         "status": item.status, "loan_id": lingering.id, "found": True, "disposition": "checkout"})
     close_open(session, item, unit.id, "cancelled", principal.label, now)  # lent on its way: no hanging transit
     decision.hold = holds.fulfil_or_release(session, ctx, item, patron, principal.label, unit.id)
     if decision.hold is None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.public import Item
@@ -27,14 +27,21 @@ def categories(session: Session) -> Sequence[PatronCategory]:
     return session.scalars(select(PatronCategory).order_by(PatronCategory.code)).all()
 
 
+def _locked(query: Select[Any]) -> Select[Any]:
+    """Locked until the transaction ends, refreshed from the database (a row read earlier in the
+    session may be stale), and FOR NO KEY UPDATE so rows that only reference it (loans, holds)
+    are not blocked by the lock and cannot deadlock against it."""
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
 def patron_by_card(session: Session, card_number: str, *, lock: bool = False) -> Patron | None:
     query = select(Patron).where(Patron.card_number == card_number)
-    return session.scalars(query.with_for_update() if lock else query).one_or_none()
+    return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
 def patron_by_id_card(session: Session, id_card_number: str, *, lock: bool = False) -> Patron | None:
     query = select(Patron).where(Patron.id_card_number == id_card_number)
-    return session.scalars(query.with_for_update() if lock else query).one_or_none()
+    return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
 def active_blocks(session: Session, patron_id: int) -> Sequence[PatronBlock]:
@@ -70,7 +77,7 @@ def proxy_link(session: Session, patron_id: int, proxy_id: int) -> PatronProxy |
 
 
 def lock_patron_by_id(session: Session, patron_id: int) -> Patron:
-    return session.scalars(select(Patron).where(Patron.id == patron_id).with_for_update()).one()
+    return session.scalars(_locked(select(Patron).where(Patron.id == patron_id))).one()
 
 
 def active_loan(session: Session, item_id: int) -> Loan | None:
@@ -98,7 +105,7 @@ def owed_fen(session: Session, patron_id: int) -> int:
 def open_fines(session: Session, patron_id: int) -> Sequence[Fine]:
     return session.scalars(
         select(Fine).where(Fine.patron_id == patron_id, Fine.amount_fen > Fine.paid_fen + Fine.waived_fen)
-        .order_by(Fine.id).with_for_update()
+        .order_by(Fine.id).with_for_update().execution_options(populate_existing=True)
     ).all()
 
 
@@ -113,7 +120,7 @@ def lost_fine(session: Session, loan_id: int) -> Fine | None:
 def get_hold(session: Session, hold_id: int, *, lock: bool = False, skip_locked: bool = False) -> Hold | None:
     query = select(Hold).where(Hold.id == hold_id)
     if lock:
-        query = query.with_for_update(skip_locked=skip_locked)
+        query = query.with_for_update(skip_locked=skip_locked).execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
 
 

@@ -147,6 +147,7 @@ def route_return(session: Session, item: Item, at_unit_id: int, actor: str, now:
     """No hold wants the copy: shelve it here or send it where the return policy says."""
     destination, reason = home_or_here(session, item, at_unit_id)
     if destination == at_unit_id:
+        close_open(session, item, at_unit_id, "cancelled", actor, now)  # it stays: no journey left
         move_item(session, item, now, status="available", current_unit_id=at_unit_id)
         return Move("shelve", at_unit_id, detail={"reason": reason})
     transit = send(session, item, at_unit_id, destination, reason, actor, now)

@@ -18,13 +18,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import httpx
 
 SECRET_KEY = "live-server-test-secret-key-0123456789abcdef"
 STARTUP_SECONDS = 30
 STOP_SECONDS = 10
+STARTUP_ERROR_CHARS = 5000
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -34,16 +34,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _read(stream: IO[bytes]) -> str:
-    stream.seek(0)
-    return stream.read().decode("utf-8", errors="replace")
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, stderr: IO[bytes]) -> None:
+def _tail(path: Path) -> str:
+    """The end of the server's stderr: a server failing every health check repeats itself."""
+    return _read(path)[-STARTUP_ERROR_CHARS:]
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, stderr: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"ils serve exited with status {process.returncode} before answering:\n{_read(stderr)}")
+            raise RuntimeError(f"ils serve exited with status {process.returncode} before answering:\n{_tail(stderr)}")
         try:
             if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
                 return
@@ -51,7 +55,7 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, stderr: IO[b
             pass
         time.sleep(0.1)
     raise RuntimeError(f"ils serve did not answer {base_url}/api/v1/health within {STARTUP_SECONDS} s:\n"
-                       f"{_read(stderr)}")
+                       f"{_tail(stderr)}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -78,7 +82,10 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
     """
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="ils-live-") as data_dir, tempfile.TemporaryFile() as stderr:
+    with tempfile.TemporaryDirectory(prefix="ils-live-") as data_dir:
+        # A file of its own for the server (appending), read by name here, so reading it
+        # never moves the server's write position.
+        stderr = Path(data_dir) / "stderr.log"
         env = {
             **os.environ,
             "ILS_DATABASE_URL": database_url,
@@ -90,8 +97,9 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
         # ils.cli has no ``__main__`` entry, so ``-m ils.cli`` would exit at once; call main().
         command = [sys.executable, "-c", "from ils.cli import main; main()", "serve", "--host", "127.0.0.1",
                    "--port", str(port), "--workers", str(workers), "--no-relay"]
-        process = subprocess.Popen(command, env=env, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=stderr,
-                                   start_new_session=True)
+        with stderr.open("ab") as sink:
+            process = subprocess.Popen(command, env=env, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=sink,
+                                       start_new_session=True)
         try:
             _wait_until_up(process, base_url, stderr)
             yield base_url
