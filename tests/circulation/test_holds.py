@@ -318,3 +318,39 @@ def test_ils_daily_expires_uncollected_holds_and_forgets_old_idempotency_keys(cl
     assert lib.item("B1")["status"] == "available"
     with db.session(write=False) as s:
         assert s.scalars(select(IdempotentRequest)).all() == []
+
+
+def test_a_copy_on_its_way_home_caught_for_a_hold_collected_here_leaves_no_open_transit(client, db):
+    from circulation.audit import check
+
+    lib = library(client, db)
+    lib.title("红楼梦", {"X1": "DC-TD"})
+    for n in range(1, 4):
+        lib.reader(f"DC0000000{n}")
+    lib.checkout("DC00000001", "X1", "DC-TD")
+    assert lib.checkin("X1", "DC").json()["destination_unit"] == "DC-TD"  # on its way home
+    lib.hold("DC00000002", "DC-WL", record="红楼梦")
+    caught = lib.checkin("X1", "DC-WL").json()  # scanned at 乌龙 on the way, where a reader waits
+    assert caught["disposition"] == "hold_shelf"
+    assert client.get("/api/v1/transits", headers=lib.desk).json() == []
+    lib.hold("DC00000003", "DC-TD", record="红楼梦")
+    refused = lib.receive("X1", "DC-TD")
+    assert refused.status_code == 409 and refused.json()["error"] == "TRANSIT_NOT_FOUND"
+    with db.session(write=False) as s:
+        assert check(s) == []
+
+
+def test_ils_circulation_check_passes_a_consistent_database_and_names_a_corrupted_copy(client, db):
+    from typer.testing import CliRunner
+
+    from ils.cli import app
+
+    lib = library(client, db)
+    lib.title("红楼梦", {"B1": "DC-TD"})
+    lib.reader("DC00000001")
+    lib.checkout("DC00000001", "B1", "DC-TD")
+    assert CliRunner().invoke(app, ["circulation-check"]).exit_code == 0
+    with db.session() as s:  # what a careless manual edit or a bad restore does
+        s.execute(text("UPDATE item SET status = 'available' WHERE barcode = 'B1'"))
+    result = CliRunner().invoke(app, ["circulation-check"])
+    assert result.exit_code == 1 and "B1" in result.output
