@@ -6,22 +6,29 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 from catalog.public import Item, get_item, get_record
 from ils.auth.principal import Principal
 from ils.config import get_settings
-from ils.http import Now, ReadSession, WriteSession, require
+from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, once, require
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
 from ils.network.snapshot import network, unit_by_code
-from logistics import policies, routes
+from logistics import crates, policies, routes
 from logistics import repository as repo
-from logistics.models import Transit
+from logistics.models import CrateTrip, Route, Transit
 from logistics.schemas import (
+    CrateRead,
+    CrateReceiveBody,
     FloatGroupRead,
     FloatGroupWrite,
+    LoadBody,
+    LocationRead,
+    PackBody,
     PathHop,
     PathRead,
+    Reconciliation,
     ReturnPolicyRead,
     ReturnPolicyWrite,
     RouteRead,
@@ -139,3 +146,73 @@ def plan_path(session: ReadSession, now: Now, _: Reader, from_unit: Annotated[st
                     to_unit=units[h.to_unit_id].code) for h in (path.hops if path else ())]
     return PathRead(from_unit=start.code, to_unit=end.code, sent_on=day,
                     promised_on=path.promised_on if path else None, hops=hops)
+
+
+CrateWriter = Annotated[Principal, Depends(require("transits:write"))]
+
+
+def _crate_read(session: WriteSession, trip: CrateTrip) -> CrateRead:
+    units = network(session).units
+    route = session.get(Route, trip.route_id) if trip.route_id else None
+    return CrateRead(code=trip.crate_code, trip_id=trip.id, status=trip.status,  # type: ignore[arg-type]
+                     from_unit=units[trip.from_unit_id].code, to_unit=units[trip.to_unit_id].code,
+                     route=route.code if route else None, day=trip.run_day, manifest=crates.manifest(session, trip))
+
+
+@router.post("/crates/{code}/pack", response_model=CrateRead, tags=["crates"])
+def pack_crate(code: str, body: PackBody, session: WriteSession, now: Now, principal: CrateWriter,
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Scan a copy in transit into a crate for its next hop (a new crate code registers the crate)."""
+    principal.require_unit(body.unit)
+
+    def run() -> tuple[int, CrateRead]:
+        return 200, _crate_read(session, crates.pack(session, code, body.barcode, body.unit, principal.label, now))
+
+    return once(session, principal, idempotency_key, f"/crates/{code}/pack", body.model_dump(), now, run)
+
+
+@router.post("/crates/{code}/close", response_model=CrateRead, tags=["crates"])
+def close_crate(code: str, session: WriteSession, now: Now, principal: CrateWriter,
+                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Close the crate; the answer is its manifest, to print and put in the crate."""
+
+    def run() -> tuple[int, CrateRead]:
+        return 200, _crate_read(session, crates.close(session, code, principal.label, now))
+
+    return once(session, principal, idempotency_key, f"/crates/{code}/close", {}, now, run)
+
+
+@router.post("/crates/{code}/load", response_model=CrateRead, tags=["crates"])
+def load_crate(code: str, body: LoadBody, session: WriteSession, now: Now, principal: CrateWriter,
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """The driver loads the closed crate onto the day's run of a route."""
+
+    def run() -> tuple[int, CrateRead]:
+        return 200, _crate_read(session, crates.load(session, code, body.route, body.day, principal.label, now))
+
+    return once(session, principal, idempotency_key, f"/crates/{code}/load", body.model_dump(mode="json"), now, run)
+
+
+@router.post("/crates/{code}/receive", response_model=Reconciliation, tags=["crates"])
+def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now: Now, principal: CrateWriter,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Open the crate at its destination: copies at the end of their journey are received (a hold
+    waiting for one becomes ready), copies passing through wait to be packed for the next leg;
+    the answer reconciles the crate against its manifest."""
+    principal.require_unit(body.unit)
+
+    def run() -> tuple[int, Reconciliation]:
+        result = crates.receive_crate(session, code, body.unit, body.barcodes, principal.label, now)
+        units = network(session).units
+        instructions = {b: m.disposition if m.disposition != "transit" else f"transit:{units[m.destination_id].code}"
+                        for b, m in result.moves.items()}
+        return 200, Reconciliation(crate=_crate_read(session, result.trip), received=result.received,
+                                   missing=result.missing, extra=result.extra, instructions=instructions)
+
+    return once(session, principal, idempotency_key, f"/crates/{code}/receive", body.model_dump(), now, run)
+
+
+@router.get("/locations/{barcode}", response_model=LocationRead, tags=["crates"])
+def locate(barcode: str, session: ReadSession, _: Reader) -> LocationRead:
+    """Where a copy is: at a unit, in a crate at a unit, or in a crate on a run."""
+    return LocationRead(**crates.location(session, get_item(session, barcode)))

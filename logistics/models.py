@@ -159,3 +159,70 @@ class RunStop(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+CRATE_TRIP_STATUSES = ("packing", "closed", "on_run", "received")
+CRATE_TRIP_STATES = StateMachine("crate", {
+    "packing": frozenset({"closed"}),
+    "closed": frozenset({"packing", "on_run", "received"}),  # reopened to add a book; handed over by hand
+    "on_run": frozenset({"received"}),
+    "received": frozenset(),
+})
+
+
+class Crate(Base):
+    """A reusable box (周转箱) with a code printed on it."""
+
+    __tablename__ = "crate"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CrateTrip(Base):
+    """One journey of a crate: packed at a unit for its next hop, closed, loaded onto a run,
+    received. A crate makes one trip at a time (enforced by the database)."""
+
+    __tablename__ = "crate_trip"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crate_code: Mapped[str] = mapped_column(ForeignKey("crate.code"))
+    from_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    to_unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    route_id: Mapped[int | None] = mapped_column(ForeignKey("route.id"), nullable=True)
+    run_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    received_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('packing', 'closed', 'on_run', 'received')", name="status"),
+        Index("uq_crate_trip_open", "crate_code", unique=True,
+              sqlite_where=text("status <> 'received'"), postgresql_where=text("status <> 'received'")),
+        Index("ix_crate_trip_to_status", "to_unit_id", "status"),
+    )
+
+
+class CrateItem(Base):
+    """A copy in a crate's trip (the manifest), and what became of it on receipt."""
+
+    __tablename__ = "crate_item"
+
+    trip_id: Mapped[int] = mapped_column(ForeignKey("crate_trip.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    transit_id: Mapped[int | None] = mapped_column(ForeignKey("transit.id"), nullable=True)
+    # packed → received | missing; extra: not on the manifest, found in the crate on receipt.
+    state: Mapped[str] = mapped_column(String(20))
+    packed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    in_crate: Mapped[bool] = mapped_column(Boolean, default=True)  # until the crate is received
+
+    __table_args__ = (
+        CheckConstraint("state IN ('packed', 'received', 'missing', 'extra')", name="state"),
+        # A copy is in one crate at a time.
+        Index("uq_crate_item_in_crate", "item_id", unique=True,
+              sqlite_where=text("in_crate"), postgresql_where=text("in_crate")),
+    )

@@ -121,3 +121,51 @@ class PathRead(BaseModel):
     sent_on: date
     promised_on: date | None = Field(description="null: no route connects the units within four weeks")
     hops: list[PathHop]
+
+
+class PackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    barcode: str
+    unit: str = Field(description="Unit packing the crate", examples=["DC-TDZ-01"])
+
+
+class LoadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    route: str = Field(examples=["DC-NORTH"])
+    day: date
+
+
+class CrateReceiveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str
+    barcodes: list[str] | None = Field(default=None, description="Barcodes scanned out of the crate; "
+                                                                  "omitted: the manifest is taken as found")
+
+
+class CrateRead(BaseModel):
+    code: str
+    trip_id: int
+    status: Literal["packing", "closed", "on_run", "received"]
+    from_unit: str
+    to_unit: str
+    route: str | None
+    day: date | None
+    manifest: list[str]
+
+
+class Reconciliation(BaseModel):
+    crate: CrateRead
+    received: list[str]
+    missing: list[str] = Field(description="On the manifest, not in the crate")
+    extra: list[str] = Field(description="In the crate, not on its manifest")
+    instructions: dict[str, str] = Field(description="Per received barcode: shelve, hold_shelf or transit:UNIT")
+
+
+class LocationRead(BaseModel):
+    barcode: str
+    at: str | None = Field(description="The unit the copy (or its crate) is at; null on a run")
+    crate: str | None
+    run: dict[str, str | None] | None = Field(description="{route, day} while its crate is on a van")

@@ -1,0 +1,119 @@
+"""Crates: packing for the next hop, closing, loading onto a run, receiving and reconciling; and
+a book's whole journey from a village point to a reader's branch through crates and runs."""
+
+from __future__ import annotations
+
+from circulation.audit import check
+from tests.support.factories import make_unit
+from tests.support.library import library
+
+# 总馆 DC; branches DC-TD and DC-TDZ (汤丹镇) with a village point DC-TD-01 under DC-TD.
+ROUTES = {
+    "NORTH": {"name": "北线", "weekdays": ["tue", "fri"],
+              "stops": [{"unit": "DC"}, {"unit": "DC-TDZ"}, {"unit": "DC"}]},
+    "CITY": {"name": "城区线", "weekdays": ["mon", "wed"],
+             "stops": [{"unit": "DC"}, {"unit": "DC-TD"}, {"unit": "DC"}]},
+    "TD-V": {"name": "铜都村线", "weekdays": ["tue"], "stops": [{"unit": "DC-TD"}, {"unit": "DC-TD-01"}, {"unit": "DC-TD"}]},
+}
+
+
+def _setup(client, db):
+    lib = library(client, db)
+    make_unit(db, "DC-TDZ", "branch", "DC", name="汤丹镇分馆")
+    for code, body in ROUTES.items():
+        assert client.put(f"/api/v1/routes/{code}", headers=lib.admin, json=body).status_code == 200
+    return lib
+
+
+def _post(lib, path, body=None):
+    response = lib.client.post(path, headers=lib.desk, json=body or {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_book_returned_at_a_village_point_reaches_the_reader_at_tangdan_through_crates_and_runs(client, db, clock):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC"})
+    lib.reader("DC00000001")
+    lib.reader("DC00000002", unit="DC-TDZ")
+    lib.checkout("DC00000001", "B1", "DC")
+    hold = lib.hold("DC00000002", "DC-TDZ", record="红楼梦").json()
+
+    back = lib.checkin("B1", "DC-TD-01").json()  # Monday 23 Nov, at the village point
+    assert back["disposition"] == "transit" and back["destination_unit"] == "DC-TDZ"
+    transit = client.get("/api/v1/transits", headers=lib.desk).json()[0]
+    assert [(h["from"], h["to"], h["day"]) for h in transit["path"]] == [
+        ("DC-TD-01", "DC-TD", "2026-11-24"), ("DC-TD", "DC", "2026-11-25"), ("DC", "DC-TDZ", "2026-11-27")]
+    assert transit["promised_on"] == "2026-11-27"
+
+    # The village point packs the book for its next hop, the branch.
+    crate = _post(lib, "/api/v1/crates/C-001/pack", {"barcode": "B1", "unit": "DC-TD-01"})
+    assert crate["to_unit"] == "DC-TD" and crate["manifest"] == ["B1"]
+    where = client.get("/api/v1/locations/B1", headers=lib.desk).json()
+    assert where == {"barcode": "B1", "at": "DC-TD-01", "crate": "C-001", "run": None}
+    assert _post(lib, "/api/v1/crates/C-001/close")["status"] == "closed"
+    assert _post(lib, "/api/v1/crates/C-001/load", {"route": "TD-V", "day": "2026-11-24"})["status"] == "on_run"
+    where = client.get("/api/v1/locations/B1", headers=lib.desk).json()
+    assert where == {"barcode": "B1", "at": None, "crate": "C-001", "run": {"route": "TD-V", "day": "2026-11-24"}}
+    at_branch = _post(lib, "/api/v1/crates/C-001/receive", {"unit": "DC-TD"})
+    assert at_branch["received"] == ["B1"] and at_branch["instructions"] == {"B1": "transit:DC-TDZ"}
+
+    _post(lib, "/api/v1/crates/C-002/pack", {"barcode": "B1", "unit": "DC-TD"})
+    _post(lib, "/api/v1/crates/C-002/close")
+    _post(lib, "/api/v1/crates/C-002/load", {"route": "CITY", "day": "2026-11-25"})
+    assert _post(lib, "/api/v1/crates/C-002/receive", {"unit": "DC"})["crate"]["to_unit"] == "DC"
+
+    lib.advance(clock, days=3, hours=17)  # Friday 27 Nov, 10:00 in 东川: the promised day
+    _post(lib, "/api/v1/crates/C-003/pack", {"barcode": "B1", "unit": "DC"})
+    _post(lib, "/api/v1/crates/C-003/close")
+    _post(lib, "/api/v1/crates/C-003/load", {"route": "NORTH", "day": "2026-11-27"})
+    arrived = _post(lib, "/api/v1/crates/C-003/receive", {"unit": "DC-TDZ"})
+    assert arrived["instructions"] == {"B1": "hold_shelf"}
+    ready = client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()
+    assert ready["status"] == "ready" and ready["barcode"] == "B1"
+    assert client.get("/api/v1/transits", headers=lib.desk).json() == []
+    assert client.get("/api/v1/locations/B1", headers=lib.desk).json()["at"] == "DC-TDZ"
+    with db.session(write=False) as s:
+        assert check(s) == []
+
+
+def test_receiving_reconciles_missing_extra_and_wrong_crate(client, db):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC", "B2": "DC", "B3": "DC"})
+    lib.reader("DC00000001")
+    for barcode in ("B1", "B2", "B3"):
+        lib.checkout("DC00000001", barcode, "DC")
+        lib.checkin(barcode, "DC-TD")  # all go home to the 总馆
+    _post(lib, "/api/v1/crates/A/pack", {"barcode": "B1", "unit": "DC-TD"})
+    _post(lib, "/api/v1/crates/A/pack", {"barcode": "B2", "unit": "DC-TD"})
+    _post(lib, "/api/v1/crates/B/pack", {"barcode": "B3", "unit": "DC-TD"})
+    for code in ("A", "B"):
+        _post(lib, f"/api/v1/crates/{code}/close")
+    # B3 ended up in crate A, B2 fell out on the way.
+    report = _post(lib, "/api/v1/crates/A/receive", {"unit": "DC", "barcodes": ["B1", "B3"]})
+    assert (report["received"], report["missing"], report["extra"]) == (["B1"], ["B2"], ["B3"])
+    assert report["instructions"] == {"B1": "shelve", "B3": "shelve"}
+    # B3 was found in crate A already, so its own crate no longer counts it missing.
+    assert _post(lib, "/api/v1/crates/B/receive", {"unit": "DC", "barcodes": []})["missing"] == []
+    # B2 is still in transit, and known missing from its crate.
+    assert [t["barcode"] for t in client.get("/api/v1/transits", headers=lib.desk).json()] == ["B2"]
+
+
+def test_a_crate_refuses_a_copy_for_another_hop_and_a_run_that_does_not_carry_it(client, db):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC", "T1": "DC-TDZ"})
+    lib.reader("DC00000001")
+    lib.checkout("DC00000001", "B1", "DC")
+    lib.checkout("DC00000001", "T1", "DC")
+    lib.checkin("B1", "DC-TD")  # next hop: DC
+    lib.checkin("T1", "DC-TD")  # next hop: DC as well (via the hub)
+    _post(lib, "/api/v1/crates/A/pack", {"barcode": "B1", "unit": "DC-TD"})
+    wrong_unit = client.post("/api/v1/crates/A/pack", headers=lib.desk, json={"barcode": "B1", "unit": "DC"})
+    assert wrong_unit.status_code == 409 and wrong_unit.json()["error"] == "CRATE_WRONG_UNIT"
+    _post(lib, "/api/v1/crates/A/close")
+    not_running = client.post("/api/v1/crates/A/load", headers=lib.desk, json={"route": "CITY", "day": "2026-11-24"})
+    assert not_running.json()["error"] == "RUN_NOT_SCHEDULED"
+    wrong_route = client.post("/api/v1/crates/A/load", headers=lib.desk, json={"route": "NORTH", "day": "2026-11-24"})
+    assert wrong_route.json()["error"] == "RUN_WRONG_ROUTE"
+    elsewhere = client.post("/api/v1/crates/A/receive", headers=lib.desk, json={"unit": "DC-TDZ"})
+    assert elsewhere.status_code == 409 and elsewhere.json()["crate_to"] == "DC"
