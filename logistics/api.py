@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,10 +12,8 @@ from catalog.public import Item, get_item, get_record
 from ils.auth.principal import Principal
 from ils.config import get_settings
 from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, once, require
-from ils.network import repository as units_repo
-from ils.network.service import get_unit
 from ils.network.snapshot import network, unit_by_code
-from logistics import crates, policies, routes
+from logistics import crates, monitoring, policies, routes
 from logistics import repository as repo
 from logistics.models import CrateTrip, Route, Transit
 from logistics.schemas import (
@@ -34,6 +32,7 @@ from logistics.schemas import (
     RouteRead,
     RouteWrite,
     RunRead,
+    TransitFigures,
     TransitRead,
 )
 
@@ -58,23 +57,43 @@ def _read(session: ReadSession, transit: Transit, codes: dict[int, str]) -> Tran
 @router.get("/transits", response_model=list[TransitRead])
 def list_transits(
     session: ReadSession,
+    now: Now,
     _: Reader,
     from_unit: Annotated[str | None, Query(alias="from", description="Unit the copies leave")] = None,
     to_unit: Annotated[str | None, Query(alias="to", description="Unit the copies go to")] = None,
-    status: Literal["open", "received", "cancelled"] | None = "open",
+    status: Literal["open", "received", "cancelled", "to_send", "expected", "late", "lost"] | None = "open",
+    unit: Annotated[str | None, Query(description="With to_send, expected, late or lost: the unit concerned")] = None,
+    lost_after_days: Annotated[int, Query(ge=1, le=365)] = 14,
     barcode: str | None = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> list[TransitRead]:
-    """Transits, oldest first: ``from`` = what a unit has to send, ``to`` = what it expects."""
-    item_id = None
-    if barcode is not None:
-        item_id = get_item(session, barcode).id
+    """Transits, oldest first. ``status`` is a transit's own state (open, received, cancelled) or a
+    desk's view of the open ones: ``to_send`` (copies at ``unit`` not yet packed in a crate),
+    ``expected`` (coming to ``unit``), ``late`` (past their promised day), ``lost`` (more than
+    ``lost_after_days`` past it: look for them, or mark them missing)."""
+    item_id = get_item(session, barcode).id if barcode is not None else None
+    here = unit_by_code(session, unit).id if unit else None
+    today = now.astimezone(get_settings().tz).date()
+    own = status if status in ("open", "received", "cancelled") else "open"
     rows = repo.transits(
-        session, from_unit_id=get_unit(session, from_unit).id if from_unit else None,
-        to_unit_id=get_unit(session, to_unit).id if to_unit else None, status=status, item_id=item_id, limit=limit,
+        session, from_unit_id=unit_by_code(session, from_unit).id if from_unit else None,
+        to_unit_id=(unit_by_code(session, to_unit).id if to_unit else
+                    here if status in ("expected", "late", "lost") else None),
+        status=own, item_id=item_id, limit=limit,
+        at_unit_id=here if status == "to_send" else None, unpacked=status == "to_send",
+        promised_before=(today if status == "late" else
+                         today - timedelta(days=lost_after_days) if status == "lost" else None),
     )
-    codes = units_repo.code_map(session)
+    codes = {u.id: u.code for u in network(session).units.values()}
     return [_read(session, t, codes) for t in rows]
+
+
+@router.get("/transits/figures", response_model=TransitFigures)
+def transit_figures(session: ReadSession, now: Now, _: Reader,
+                    days: Annotated[int, Query(ge=1, le=366)] = 30) -> TransitFigures:
+    """The network's logistics over the last ``days``: transits per day, days on the road
+    (p50/p95) and the share of hold deliveries that arrived by their promised day."""
+    return monitoring.figures(session, now, days)
 
 
 @router.get("/return-policies", response_model=list[ReturnPolicyRead])

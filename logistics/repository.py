@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from logistics.models import FloatGroupUnit, ReturnPolicy, Transit
+from catalog.public import Item
+from logistics.models import CrateItem, FloatGroupUnit, ReturnPolicy, Transit
 
 
 def open_transit(session: Session, item_id: int) -> Transit | None:
@@ -17,8 +19,16 @@ def open_transit(session: Session, item_id: int) -> Transit | None:
 
 
 def transits(session: Session, *, from_unit_id: int | None = None, to_unit_id: int | None = None,
-             status: str | None = None, item_id: int | None = None, limit: int = 500) -> Sequence[Transit]:
+             status: str | None = None, item_id: int | None = None, limit: int = 500,
+             promised_before: date | None = None, at_unit_id: int | None = None,
+             unpacked: bool = False) -> Sequence[Transit]:
     query = select(Transit)
+    if promised_before is not None:
+        query = query.where(Transit.promised_on < promised_before)
+    if at_unit_id is not None:  # the copy is at this unit now (its first stop, or a hub on the way)
+        query = query.join(Item, Item.id == Transit.item_id).where(Item.current_unit_id == at_unit_id)
+    if unpacked:
+        query = query.where(~exists().where(CrateItem.item_id == Transit.item_id, CrateItem.in_crate.is_(True)))
     if from_unit_id is not None:
         query = query.where(Transit.from_unit_id == from_unit_id)
     if to_unit_id is not None:
@@ -36,3 +46,8 @@ def return_policies(session: Session) -> Sequence[ReturnPolicy]:
 
 def float_group_units(session: Session, group_code: str) -> set[int]:
     return set(session.scalars(select(FloatGroupUnit.unit_id).where(FloatGroupUnit.group_code == group_code)))
+
+
+def closed_transits(session: Session, since: datetime) -> Sequence[Transit]:
+    return session.scalars(select(Transit).where(Transit.status == "received", Transit.closed_at.is_not(None),
+                                                  Transit.created_at >= since)).all()

@@ -169,3 +169,15 @@ class LocationRead(BaseModel):
     at: str | None = Field(description="The unit the copy (or its crate) is at; null on a run")
     crate: str | None
     run: dict[str, str | None] | None = Field(description="{route, day} while its crate is on a van")
+
+
+class TransitFigures(BaseModel):
+    since: date
+    transits: int
+    per_day: float
+    received: int
+    days_on_road_p50: float | None
+    days_on_road_p95: float | None
+    hold_deliveries: int
+    hold_on_time_share: float | None = Field(description="Share of hold transits received by their promised day")
+    late_now: int = Field(description="Open transits past their promised day")

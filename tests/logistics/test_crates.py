@@ -117,3 +117,30 @@ def test_a_crate_refuses_a_copy_for_another_hop_and_a_run_that_does_not_carry_it
     assert wrong_route.json()["error"] == "RUN_WRONG_ROUTE"
     elsewhere = client.post("/api/v1/crates/A/receive", headers=lib.desk, json={"unit": "DC-TDZ"})
     assert elsewhere.status_code == 409 and elsewhere.json()["crate_to"] == "DC"
+
+
+def test_desk_views_of_transits_and_the_network_figures(client, db, clock):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC", "B2": "DC"})
+    lib.reader("DC00000001")
+    for barcode in ("B1", "B2"):
+        lib.checkout("DC00000001", barcode, "DC")
+        lib.checkin(barcode, "DC-TD")  # Monday; promised at the 总馆 on Wednesday 25th
+
+    def view(status, unit, **extra):
+        params = {"status": status, "unit": unit, **extra}
+        return [t["barcode"] for t in client.get("/api/v1/transits", headers=lib.desk, params=params).json()]
+
+    assert view("to_send", "DC-TD") == ["B1", "B2"]
+    _post(lib, "/api/v1/crates/A/pack", {"barcode": "B1", "unit": "DC-TD"})
+    assert view("to_send", "DC-TD") == ["B2"]  # B1 is packed
+    assert view("expected", "DC") == ["B1", "B2"]
+    assert view("late", "DC") == []
+    lib.advance(clock, days=3)  # Thursday: past the promise
+    assert view("late", "DC") == ["B1", "B2"] and view("lost", "DC", lost_after_days=1) == []
+    lib.receive("B2", "DC")
+    figures = client.get("/api/v1/transits/figures", headers=lib.desk, params={"days": 7}).json()
+    assert figures["transits"] == 2 and figures["received"] == 1 and figures["late_now"] == 1
+    assert figures["days_on_road_p50"] == 3.0 and figures["hold_on_time_share"] is None
+    lib.advance(clock, days=1)  # Friday: two days past the promise
+    assert view("lost", "DC", lost_after_days=1) == ["B1"]
