@@ -90,15 +90,17 @@ def items_of_record(session: Session, record_id: int) -> Sequence[Item]:
 
 
 def move_item(session: Session, item: Item, now: datetime, *, status: str | None = None,
-              current_unit_id: int | None = None) -> None:
-    """Change where a copy is and what state it is in, through the state machine. The caller
-    writes the event (it knows why); the search index hears of it through the outbox."""
+              current_unit_id: int | None = None, owning_unit_id: int | None = None) -> None:
+    """Change where a copy is, what state it is in, or (distribution, 统一配送) which unit owns it,
+    through the state machine. The caller writes the event (it knows why); the search index
+    hears of it through the outbox."""
     new_status = status or item.status
     check_transition(item.status, new_status)
     new_unit = current_unit_id or item.current_unit_id
-    if new_status == item.status and new_unit == item.current_unit_id:
+    new_owner = owning_unit_id or item.owning_unit_id
+    if new_status == item.status and new_unit == item.current_unit_id and new_owner == item.owning_unit_id:
         return
-    item.status, item.current_unit_id = new_status, new_unit
+    item.status, item.current_unit_id, item.owning_unit_id = new_status, new_unit, new_owner
     item.version += 1
     item.updated_at = now
     records_changed(session, f"item:{item.barcode}:{item.version}", now, holdings=[item.record_id])

@@ -13,12 +13,14 @@ from ils.auth.principal import Principal
 from ils.config import get_settings
 from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, once, require
 from ils.network.snapshot import network, unit_by_code
-from logistics import crates, monitoring, policies, routes
+from logistics import crates, distribution, monitoring, policies, routes
 from logistics import repository as repo
 from logistics.models import CrateTrip, Route, Transit
 from logistics.schemas import (
     CrateRead,
     CrateReceiveBody,
+    DistributionCreate,
+    DistributionRead,
     FloatGroupRead,
     FloatGroupWrite,
     LoadBody,
@@ -235,3 +237,34 @@ def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now:
 def locate(barcode: str, session: ReadSession, _: Reader) -> LocationRead:
     """Where a copy is: at a unit, in a crate at a unit, or in a crate on a run."""
     return LocationRead(**crates.location(session, get_item(session, barcode)))
+
+
+Distributor = Annotated[Principal, Depends(require("items:write"))]
+
+
+@router.post("/distribution/plans", response_model=DistributionRead, status_code=201, tags=["distribution"])
+def create_plan(body: DistributionCreate, session: WriteSession, now: Now, principal: Distributor,
+                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Allocate copies (new stock at the 总馆, or a collection to rotate) to units; nothing moves
+    until the plan is executed."""
+
+    def run() -> tuple[int, DistributionRead]:
+        return 201, distribution.read_plan(session, distribution.create_plan(session, body, principal.label, now))
+
+    return once(session, principal, idempotency_key, "/distribution/plans", body.model_dump(), now, run)
+
+
+@router.get("/distribution/plans/{plan_id}", response_model=DistributionRead, tags=["distribution"])
+def get_plan(plan_id: int, session: ReadSession, _: Reader) -> DistributionRead:
+    return distribution.read_plan(session, distribution.get_plan(session, plan_id))
+
+
+@router.post("/distribution/plans/{plan_id}/execute", response_model=DistributionRead, tags=["distribution"])
+def execute_plan(plan_id: int, session: WriteSession, now: Now, principal: Distributor,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Send every copy of the plan to its unit (a transit with the plan's purpose)."""
+
+    def run() -> tuple[int, DistributionRead]:
+        return 200, distribution.read_plan(session, distribution.execute(session, plan_id, principal.label, now))
+
+    return once(session, principal, idempotency_key, f"/distribution/plans/{plan_id}/execute", {}, now, run)

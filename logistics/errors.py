@@ -9,6 +9,10 @@ CODES: dict[str, str] = {
     "RETURN_POLICY_INVALID": "The return policy is not home or float, or names an unknown system or float group.",
     "FLOAT_GROUP_NOT_FOUND": "No float group has that code.",
     "ROUTE_NOT_FOUND": "No route has that code.",
+    "DISTRIBUTION_INVALID": "The plan names no units, a unit twice, a unit without population, bad quotas, "
+                            "or copies that are not on hand to send.",
+    "DISTRIBUTION_NOT_FOUND": "No distribution plan has that id.",
+    "DISTRIBUTION_EXECUTED": "The plan was executed already.",
     "CRATE_NOT_PACKING": "The crate is closed, on its way, or being packed at another unit.",
     "CRATE_NOT_CLOSED": "The crate must be closed (and not yet received) for this.",
     "CRATE_WRONG_DESTINATION": "The crate goes to another unit than the copy's next hop.",

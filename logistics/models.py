@@ -226,3 +226,34 @@ class CrateItem(Base):
         Index("uq_crate_item_in_crate", "item_id", unique=True,
               sqlite_where=text("in_crate"), postgresql_where=text("in_crate")),
     )
+
+
+class DistributionPlan(Base):
+    """New stock bought centrally (统一采购), allocated to units before it is sent (统一配送), or
+    a rotation of a collection between branches."""
+
+    __tablename__ = "distribution_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))  # distribution | transfer (rotation)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("method IN ('population', 'quota', 'demand')", name="method"),
+        CheckConstraint("status IN ('draft', 'executed')", name="status"),
+        CheckConstraint("reason IN ('distribution', 'transfer')", name="reason"),
+    )
+
+
+class DistributionLine(Base):
+    __tablename__ = "distribution_line"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("distribution_plan.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    transit_id: Mapped[int | None] = mapped_column(ForeignKey("transit.id"), nullable=True)

@@ -181,3 +181,29 @@ class TransitFigures(BaseModel):
     hold_deliveries: int
     hold_on_time_share: float | None = Field(description="Share of hold transits received by their promised day")
     late_now: int = Field(description="Open transits past their promised day")
+
+
+class DistributionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["2026 年第 4 批统一采购"])
+    method: Literal["population", "quota", "demand"] = Field(
+        description="population: by the population each unit serves; demand: by its loans in the last year; "
+                    "quota: fixed numbers of copies per unit")
+    reason: Literal["distribution", "transfer"] = Field(
+        default="distribution", description="distribution: the target becomes the owner; transfer: a rotation")
+    barcodes: list[str] = Field(min_length=1)
+    units: list[str] = Field(min_length=1, description="Target units")
+    quotas: dict[str, int] | None = Field(default=None, description="For quota: copies per unit code")
+
+
+class DistributionRead(BaseModel):
+    id: int
+    name: str
+    method: Literal["population", "quota", "demand"]
+    reason: Literal["distribution", "transfer"]
+    status: Literal["draft", "executed"]
+    created_at: datetime
+    executed_at: datetime | None
+    allocation: dict[str, str] = Field(description="barcode → unit code")
+    per_unit: dict[str, int]
