@@ -11,9 +11,9 @@ from catalog.items import (
     read_item,
 )
 from catalog.models import ITEM_STATUSES, ITEM_TYPES, Item, Record
-from catalog.records import get_record, read_record
+from catalog.records import get_record, read_record, record_title
 
 __all__ = [
     "ITEM_STATUSES", "ITEM_TYPES", "TRANSITIONS", "Item", "Record", "check_transition", "get_item", "get_record",
-    "items_of_record", "lock_item", "lock_item_id", "move_item", "read_item", "read_record",
+    "items_of_record", "lock_item", "lock_item_id", "move_item", "read_item", "read_record", "record_title",
 ]

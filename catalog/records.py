@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import repository as repo
@@ -41,6 +42,14 @@ def get_record(session: Session, record_id: int) -> Record:
     if record is None:
         raise NotFound("RECORD_NOT_FOUND", f"no record {record_id}")
     return record
+
+
+def record_title(session: Session, record_id: int) -> str:
+    """Only the title: what a desk answer shows, without loading the record's MARC."""
+    title = session.scalar(select(Record.title).where(Record.id == record_id))
+    if title is None:
+        raise NotFound("RECORD_NOT_FOUND", f"no record {record_id}")
+    return title
 
 
 def _claim_isbns(session: Session, record_id: int, isbns: list[str]) -> None:

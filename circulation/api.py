@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 
-from catalog.public import Item, get_record
+from catalog.public import Item, record_title
 from circulation import fines, holds, loans, patrons, rules, views
 from circulation import repository as repo
 from circulation.blocks import Override
@@ -208,7 +208,7 @@ def checkout(body: CheckoutBody, session: WriteSession, now: Now, principal: Len
         decision = loans.checkout(session, request, principal, now)
         assert decision.loan is not None
         hold_id = decision.hold.id if decision.hold is not None else None
-        return 201, views.loan_read(session, decision.loan, local_date(now), hold_id)
+        return 201, views.loan_read(session, decision.loan, local_date(now), hold_id, decision.patron.card_number)
 
     return once(session, principal, idempotency_key, "/circulation/checkout", body.model_dump(), now, run)
 
@@ -223,7 +223,7 @@ def checkout_preview(body: CheckoutBody, session: ReadSession, now: Now, princip
     return CheckoutPreview(
         allowed=decision.allowed, blocks=[BlockOut(**b.to_dict()) for b in decision.blocks], due_on=decision.due_on,
         rule_id=decision.rule.id, card=decision.patron.card_number, patron_name=decision.patron.name,
-        barcode=decision.item.barcode, title=get_record(session, decision.item.record_id).title,
+        barcode=decision.item.barcode, title=record_title(session, decision.item.record_id),
     )
 
 

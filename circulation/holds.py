@@ -349,10 +349,11 @@ def expire_shelf(session: Session, now: datetime, actor: str = "system") -> list
 
 
 def fulfil_or_release(session: Session, ctx: Context, item: Item, patron: Patron, actor: str,
-                      unit_id: int) -> Hold | None:
-    """The copy is being lent: a hold it was trapped for is fulfilled if it is the borrower's,
-    otherwise (an overridden block) it goes back to waiting for another copy."""
-    hold = repo.trapped_hold(session, item.id)
+                      unit_id: int, trapped: Hold | None) -> Hold | None:
+    """The copy is being lent: the hold it was ``trapped`` for (read under the copy's lock) is
+    fulfilled if it is the borrower's, otherwise (an overridden block) it goes back to waiting
+    for another copy."""
+    hold = trapped
     if hold is None:
         return None
     hold = repo.get_hold(session, hold.id, lock=True)

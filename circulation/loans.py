@@ -53,13 +53,15 @@ class CheckoutDecision:
     loan: Loan | None = None
     hold: Hold | None = None
     overrides: list[dict[str, str]] = field(default_factory=list)
+    current_loan: Loan | None = None  # the copy's loan not yet returned, if any
+    trapped: Hold | None = None  # the hold the copy is trapped for, if any
 
     @property
     def allowed(self) -> bool:
         return not self.blocks
 
 
-def _item_blocks(session: Session, item: Item, patron: Patron, current: Loan | None) -> list[Block]:
+def _item_blocks(item: Item, patron: Patron, current: Loan | None, trapped: Hold | None) -> list[Block]:
     blocks: list[Block] = []
     if current is not None and current.status == "open":
         if current.patron_id == patron.id:
@@ -70,7 +72,6 @@ def _item_blocks(session: Session, item: Item, patron: Patron, current: Loan | N
         blocks.append(Block("ITEM_WITHDRAWN", "此册已剔除"))
     elif item.status in NOT_LOANABLE:
         blocks.append(Block("ITEM_NOT_LOANABLE", f"此册状态为 {item.status}"))
-    trapped = repo.trapped_hold(session, item.id)
     if trapped is not None and trapped.patron_id != patron.id:
         blocks.append(Block("ITEM_ON_HOLD_FOR_OTHER", "此册已为其他读者预约保留"))
     return blocks
@@ -82,7 +83,8 @@ def _decide(session: Session, ctx: Context, request: CheckoutRequest, *, lock: b
     patron = get_patron(session, request.card, lock=lock)
     rule = ctx.rule(patron.category_code, item.item_type, unit)
     loans = repo.open_loans(session, patron.id)
-    current = repo.active_loan(session, item.id)
+    # Only a copy on loan, lost or missing (claimed returned) can have a loan not returned.
+    current = repo.active_loan(session, item.id) if item.status in ("on_loan", "lost", "missing") else None
     blocks = patron_blocks(session, patron, rule, loans, ctx.rules_by_id, ctx.today)
     if request.proxy_card:
         proxy = get_patron(session, request.proxy_card)
@@ -97,8 +99,10 @@ def _decide(session: Session, ctx: Context, request: CheckoutRequest, *, lock: b
         if rule.max_items_of_type is not None and of_type >= rule.max_items_of_type:
             blocks.append(Block("PATRON_ITEM_TYPE_LIMIT",
                                 f"已借此类 {of_type} 册，达到上限 {rule.max_items_of_type} 册"))
-    blocks += _item_blocks(session, item, patron, current)
-    return CheckoutDecision(patron, item, unit, rule, ctx.due_on(unit, rule.loan_days), blocks)
+    trapped = repo.trapped_hold(session, item.id) if item.status in ("in_transit", "on_hold_shelf") else None
+    blocks += _item_blocks(item, patron, current, trapped)
+    return CheckoutDecision(patron, item, unit, rule, ctx.due_on(unit, rule.loan_days), blocks,
+                            current_loan=current, trapped=trapped)
 
 
 def preview_checkout(session: Session, request: CheckoutRequest, now: datetime) -> CheckoutDecision:
@@ -118,7 +122,7 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
     decision.overrides = settle(decision.blocks, request.override, principal, "checkout")
     item, patron, unit = decision.item, decision.patron, decision.unit
     before = {"status": item.status, "unit": ctx.code(item.current_unit_id)}
-    lingering = repo.active_loan(session, item.id)
+    lingering = decision.current_loan
     if lingering is not None:  # a lost or claimed-returned copy turned up and is lent again
         was = _close_loan(session, ctx, lingering, unit.id, principal.label)
         fines.waive_lost(session, lingering)
@@ -127,7 +131,7 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
                      unit_code=unit.code, before={"loan_status": was}, after={
                          "status": item.status, "loan_id": lingering.id, "found": True, "disposition": "checkout"})
     close_open(session, item, unit.id, "cancelled", principal.label, now)  # lent on its way: no hanging transit
-    decision.hold = holds.fulfil_or_release(session, ctx, item, patron, principal.label, unit.id)
+    decision.hold = holds.fulfil_or_release(session, ctx, item, patron, principal.label, unit.id, decision.trapped)
     if decision.hold is None:
         decision.hold = holds.fulfil_on_checkout(session, ctx, item.record_id, patron, principal.label, unit.id, item)
     if item.status not in ("available", "on_hold_shelf", "in_transit", "on_loan"):

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from catalog.public import Item, Record, get_record
+from catalog.public import Item, record_title
 from circulation import repository as repo
 from circulation.models import Hold, Loan
 from circulation.schemas import HoldNote, HoldRead, LoanRead, MoveRead, TransitNote
@@ -20,14 +20,15 @@ def _item(session: Session, item_id: int) -> Item:
     return item
 
 
-def loan_read(session: Session, loan: Loan, today: date, hold_id: int | None = None) -> LoanRead:
+def loan_read(session: Session, loan: Loan, today: date, hold_id: int | None = None,
+              card: str | None = None) -> LoanRead:
     item = _item(session, loan.item_id)
-    record: Record = get_record(session, item.record_id)
     units = network(session).units
-    card = repo.patron_card_map(session, [loan.patron_id])[loan.patron_id][0]
+    card = card or repo.patron_card_map(session, [loan.patron_id])[loan.patron_id][0]
     end = loan.returned_at.date() if loan.returned_at else today
     return LoanRead(
-        id=loan.id, barcode=item.barcode, record_id=record.id, title=record.title, call_number=item.call_number,
+        id=loan.id, barcode=item.barcode, record_id=item.record_id, title=record_title(session, item.record_id),
+        call_number=item.call_number,
         card=card, unit=units[loan.unit_id].code, status=loan.status,  # type: ignore[arg-type]
         checked_out_at=loan.checked_out_at, due_on=loan.due_on,
         overdue_days=max(0, (end - loan.due_on).days) if loan.status == "open" or loan.returned_at else 0,
@@ -37,11 +38,11 @@ def loan_read(session: Session, loan: Loan, today: date, hold_id: int | None = N
 
 
 def hold_read(session: Session, hold: Hold) -> HoldRead:
-    record = get_record(session, hold.record_id)
     units = network(session).units
     card = repo.patron_card_map(session, [hold.patron_id])[hold.patron_id][0]
     return HoldRead(
-        id=hold.id, card=card, record_id=hold.record_id, title=record.title, item_level=hold.item_level,
+        id=hold.id, card=card, record_id=hold.record_id, title=record_title(session, hold.record_id),
+        item_level=hold.item_level,
         barcode=_item(session, hold.item_id).barcode if hold.item_id else None,
         target_barcode=_item(session, hold.target_item_id).barcode if hold.target_item_id else None,
         pickup_unit=units[hold.pickup_unit_id].code, status=hold.status,  # type: ignore[arg-type]
@@ -61,7 +62,6 @@ def instruction(move: Move, destination_name: str, hold: HoldNote | None) -> str
 
 
 def move_read(session: Session, item: Item, move: Move) -> MoveRead:
-    record = get_record(session, item.record_id)
     units = network(session).units
     destination = units[move.destination_id]
     hold = HoldNote(**{k: move.detail[k] for k in ("hold_id", "card", "name", "pickup_unit", "shelf_expires_on")}) \
@@ -70,7 +70,7 @@ def move_read(session: Session, item: Item, move: Move) -> MoveRead:
                           to_unit=units[move.transit.to_unit_id].code, reason=move.transit.reason,
                           status=move.transit.status) if move.transit is not None else None
     return MoveRead(
-        barcode=item.barcode, title=record.title, call_number=item.call_number,
+        barcode=item.barcode, title=record_title(session, item.record_id), call_number=item.call_number,
         disposition=move.disposition,  # type: ignore[arg-type]
         destination_unit=destination.code, destination_name=destination.name,
         instruction=instruction(move, destination.name, hold), hold=hold, transit=transit,

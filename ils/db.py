@@ -104,7 +104,11 @@ class Database:
 
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             return cls(url, _sqlite_engine(url, immediate=True), _sqlite_engine(url, immediate=False))
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **JSON_OPTIONS, **engine_kw)
+        # One connection per request thread (ils.app.REQUEST_THREADS) and a few for the relay
+        # and the login lookups, kept open rather than made and closed under load. No ping
+        # before each use (a round trip per transaction): after a database restart the pool
+        # is invalidated on the first disconnect error, and connections are renewed hourly.
+        engine = create_engine(url, pool_size=20, max_overflow=10, pool_recycle=3600, **JSON_OPTIONS, **engine_kw)
         return cls(url, engine, engine)
 
     @property

@@ -2,10 +2,10 @@
 
 A village desk on a flaky network resends a check-out it never saw answered; the second
 request must not lend the book twice, nor be refused as "already on loan". The key is claimed
-by inserting a row in the request's own transaction before the use case runs. A concurrent
-twin blocks on the primary key until the first commits (PostgreSQL) or waits for the write
-lock (SQLite), then finds the stored answer and returns it. Refusals are stored too: the use
-case runs in a savepoint that is rolled back, and the refusal is the answer to the key.
+by inserting a row in the request's own transaction, with the answer. A concurrent twin
+queues on the same rows as the first (the copy's lock on PostgreSQL, the write lock on
+SQLite), then fails to claim the key, rolls back what it did and returns the stored answer.
+Refusals are stored too: the refusal is the answer to the key.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Integer, String, delete
+from sqlalchemy import JSON, Integer, String, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -54,30 +54,31 @@ def _stored(session: Session, actor: str, key: str, print_: str) -> tuple[int, A
 
 def run_once(session: Session, actor: str, key: str | None, print_: str, now: datetime,
              run: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Run ``run`` (returning status and JSON body) at most once per (actor, key)."""
+    """Run ``run`` (returning status and JSON body) at most once per (actor, key).
+
+    The use case runs first and the key is claimed after, in the same transaction: a request
+    seen before (a retry after the first committed, or a twin that committed while this one
+    waited on its locks) fails to claim the key, and everything it did is rolled back before
+    the first answer is returned. The common case — a key never seen — costs one INSERT."""
     if key is None:
         return run()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidInput("IDEMPOTENCY_KEY_INVALID", f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters")
-    stored = _stored(session, actor, key, print_)
-    if stored is not None:
-        return stored
-    row = IdempotentRequest(actor=actor, key=key, fingerprint=print_, created_at=now)
     try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # The twin committed first (we waited on its key); its answer is ours.
-        stored = _stored(session, actor, key, print_)
-        assert stored is not None
-        return stored
-    try:
-        with session.begin_nested():
-            status, body = run()
+        status, body = run()
     except DomainError as exc:
+        # A refusal is an answer too; whatever the use case wrote before refusing is undone.
+        session.rollback()
         status, body = exc.http_status, exc.to_dict()
-    row.status_code, row.response = status, body
-    session.flush()
+    try:
+        session.execute(insert(IdempotentRequest).values(
+            actor=actor, key=key, fingerprint=print_, status_code=status, response=body, created_at=now))
+    except IntegrityError:
+        session.rollback()
+        stored = _stored(session, actor, key, print_)
+        if stored is None:  # cannot happen: the key's row exists, or the INSERT would have passed
+            raise
+        return stored
     return status, body
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from catalog.public import Item, get_item, get_record
+from catalog.public import Item, get_item, record_title
 from ils.auth.principal import Principal
 from ils.config import get_settings
 from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, once, require
@@ -47,7 +47,7 @@ def _read(session: ReadSession, transit: Transit, codes: dict[int, str]) -> Tran
     item = session.get(Item, transit.item_id)
     assert item is not None
     return TransitRead(
-        id=transit.id, barcode=item.barcode, title=get_record(session, item.record_id).title,
+        id=transit.id, barcode=item.barcode, title=record_title(session, item.record_id),
         call_number=item.call_number, from_unit=codes[transit.from_unit_id], to_unit=codes[transit.to_unit_id],
         reason=transit.reason, reference=transit.reference, status=transit.status,  # type: ignore[arg-type]
         created_at=transit.created_at, created_by=transit.created_by, closed_at=transit.closed_at,
