@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,6 +12,7 @@ from circulation import patrons
 from circulation.models import ANY, CirculationRule, PatronCategory
 from circulation.policy import Rule, Situation, explain
 from circulation.schemas import RuleExplanation, RuleRead, RuleWrite
+from ils.cache import SharedCache
 from ils.errors import InvalidInput, NotFound
 from ils.network.models import LEVELS
 from ils.network.service import get_unit
@@ -23,30 +22,16 @@ def all_rules(session: Session) -> list[CirculationRule]:
     return list(session.scalars(select(CirculationRule).order_by(CirculationRule.id)))
 
 
-# The rules as plain values, read once and shared by the requests of a process: every check-out
-# needs them and they change a few times a year. A change made in this process applies at once,
-# one made in another worker within RULES_SECONDS.
-RULES_SECONDS = 10.0
-_lock = threading.Lock()
-_rules: dict[str, tuple[float, list[Rule]]] = {}
+# The rules as plain values, shared by the requests of a process (see ``ils.cache``).
+_rules: SharedCache[list[Rule]] = SharedCache()
 
 
 def cached_rules(session: Session) -> list[Rule]:
-    key = str(session.get_bind().url)
-    now = time.monotonic()
-    with _lock:
-        hit = _rules.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    rules = [Rule.of(r) for r in all_rules(session)]
-    with _lock:
-        _rules[key] = (now + RULES_SECONDS, rules)
-    return rules
+    return _rules.get(session, lambda s: [Rule.of(r) for r in all_rules(s)])
 
 
 def forget_rules() -> None:
-    with _lock:
-        _rules.clear()
+    _rules.clear()
 
 
 def _check_key(session: Session, data: RuleWrite) -> None:

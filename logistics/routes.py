@@ -1,15 +1,12 @@
 """Use cases of routes and runs: write a route, read the timetable, print a run sheet. They
 never commit.
 
-The timetable is read once and shared by the requests of a process like the network snapshot
-(every transit and every hold targeting asks it); a route changed here applies at once, in
-another worker within ``TIMETABLE_SECONDS``.
+The timetable is shared by the requests of a process (see ``ils.cache``): every transit and
+every hold targeting asks it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -18,24 +15,21 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from catalog.public import Item
+from ils.cache import SharedCache
 from ils.errors import InvalidInput, NotFound
 from ils.network.snapshot import network, unit_by_code
 from logistics.models import Route, RouteDay, RouteStop, Run, RunStop, Transit
 from logistics.schemas import RouteDayWrite, RouteRead, RouteStopWrite, RouteWrite, RunRead, RunStopRead
 from logistics.timetable import RouteInfo, Timetable
 
-TIMETABLE_SECONDS = 10.0
-_lock = threading.Lock()
-_cache: dict[str, tuple[float, Timetable]] = {}
+_timetable: SharedCache[Timetable] = SharedCache()
 
 
 def timetable(session: Session) -> Timetable:
-    key = str(session.get_bind().url)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    return _timetable.get(session, _load_timetable)
+
+
+def _load_timetable(session: Session) -> Timetable:
     stops: dict[int, list[int]] = {}
     for route_id, unit_id in session.execute(select(RouteStop.route_id, RouteStop.unit_id)
                                              .order_by(RouteStop.route_id, RouteStop.position)):
@@ -50,15 +44,11 @@ def timetable(session: Session) -> Timetable:
         for r in session.scalars(select(Route).where(Route.active.is_(True)).order_by(Route.id))
     ]
     units = network(session).units
-    built = Timetable(routes, {u.id: (u.hours, u.closed) for u in units.values()})
-    with _lock:
-        _cache[key] = (now + TIMETABLE_SECONDS, built)
-    return built
+    return Timetable(routes, {u.id: (u.hours, u.closed) for u in units.values()})
 
 
 def forget_timetable() -> None:
-    with _lock:
-        _cache.clear()
+    _timetable.clear()
 
 
 def _check_stops(session: Session, stops: Sequence[RouteStopWrite]) -> list[int]:

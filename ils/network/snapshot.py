@@ -1,27 +1,19 @@
-"""The network's units and closed days, read once and shared by the requests of a process.
-
-Units change a few times a year and every circulation request needs several of them (the
-desk's unit for its calendar, the pickup unit, the item's units for travel costs), so reading
-them each time was a third of a check-out's queries. Changes made in this process are seen at
-once (the network service calls ``invalidate``); those made in another process (a second
-worker, the CLI) within ``SNAPSHOT_SECONDS``.
+"""The network's units and closed days, read once and shared by the requests of a process
+(see ``ils.cache``): the desk's unit for its calendar, the pickup unit, the item's units for
+travel costs. The network service calls ``invalidate`` when it changes a unit.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ils.cache import SharedCache
 from ils.errors import NotFound
 from ils.network.models import Unit, UnitClosedDate
-
-SNAPSHOT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -45,8 +37,7 @@ class NetworkSnapshot:
         return self.units[unit_id]
 
 
-_lock = threading.Lock()
-_cache: dict[str, tuple[float, NetworkSnapshot]] = {}
+_cache: SharedCache[NetworkSnapshot] = SharedCache()
 
 
 def _load(session: Session) -> NetworkSnapshot:
@@ -61,22 +52,8 @@ def _load(session: Session) -> NetworkSnapshot:
     return NetworkSnapshot(units, {u.code: u for u in units.values()})
 
 
-def _key(session: Session) -> str:
-    bind: Any = session.get_bind()
-    return str(bind.url)
-
-
 def network(session: Session, *, fresh: bool = False) -> NetworkSnapshot:
-    key = _key(session)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] > now and not fresh:
-        return hit[1]
-    snapshot = _load(session)
-    with _lock:
-        _cache[key] = (now + SNAPSHOT_SECONDS, snapshot)
-    return snapshot
+    return _cache.get(session, _load, fresh=fresh)
 
 
 def unit_by_code(session: Session, code: str) -> UnitInfo:
@@ -91,5 +68,4 @@ def unit_by_code(session: Session, code: str) -> UnitInfo:
 
 
 def invalidate() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
