@@ -23,6 +23,7 @@ from logistics.schemas import (
     DistributionRead,
     FloatGroupRead,
     FloatGroupWrite,
+    FloatLimitWrite,
     LoadBody,
     LocationRead,
     PackBody,
@@ -115,6 +116,18 @@ def save_policy(body: ReturnPolicyWrite, session: WriteSession, now: Now, princi
 def delete_policy(policy_id: int, session: WriteSession, _: PolicyWriter) -> Response:
     policies.delete_policy(session, policy_id)
     return Response(status_code=204)
+
+
+@router.get("/float-limits", response_model=list[FloatLimitWrite])
+def list_float_limits(session: ReadSession, _: Reader) -> list[FloatLimitWrite]:
+    return policies.float_limits(session)
+
+
+@router.put("/float-limits", response_model=FloatLimitWrite)
+def save_float_limit(body: FloatLimitWrite, session: WriteSession, _: PolicyWriter) -> FloatLimitWrite:
+    """Set how many copies of a type a unit keeps before floating copies returned there go home."""
+    policies.save_float_limit(session, body)
+    return body
 
 
 @router.get("/float-groups", response_model=list[FloatGroupRead])

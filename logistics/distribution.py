@@ -129,7 +129,8 @@ def execute(session: Session, plan_id: int, actor: str, now: datetime) -> Distri
             line.transit_id = send(session, item, item.current_unit_id, line.unit_id, plan.reason, actor, now,
                                    reference=f"plan:{plan.id}").id
         record_event(session, f"{plan.reason}.sent", f"item:{item.barcode}", actor=actor, now=now,
-                     unit_code=units[item.current_unit_id].code, after={"plan_id": plan.id, "to": units[line.unit_id].code})
+                     unit_code=units[item.current_unit_id].code,
+                     after={"plan_id": plan.id, "to": units[line.unit_id].code})
     plan.status, plan.executed_at = "executed", now
     session.flush()
     return plan
@@ -137,7 +138,8 @@ def execute(session: Session, plan_id: int, actor: str, now: datetime) -> Distri
 
 def read_plan(session: Session, plan: DistributionPlan) -> DistributionRead:
     units = network(session).units
-    rows = session.execute(select(Item.barcode, DistributionLine.unit_id).join(Item, Item.id == DistributionLine.item_id)
+    rows = session.execute(select(Item.barcode, DistributionLine.unit_id)
+                           .join(Item, Item.id == DistributionLine.item_id)
                            .where(DistributionLine.plan_id == plan.id).order_by(Item.barcode)).all()
     per_unit = Counter(units[u].code for _, u in rows)
     return DistributionRead(id=plan.id, name=plan.name, method=plan.method, reason=plan.reason,  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ TRANSIT_STATES = StateMachine("transit", {"open": frozenset({"received", "cancel
 # Why a copy travels. "hold": to the pickup unit of a trapped hold; "home": back to its owning
 # unit; "transfer": a staff-made move (display, rotation); "distribution": new stock (统一配送).
 TRANSIT_REASONS = ("hold", "home", "float", "transfer", "distribution")
-RETURN_POLICIES = ("home", "float")
+RETURN_POLICIES = ("home", "float", "adaptive")
 ANY = "*"
 
 
@@ -59,8 +59,10 @@ class Transit(Base):
 
 class ReturnPolicy(Base):
     """Where a returned copy with no hold to fill goes, per system (总馆 code) and item type:
-    ``home`` (back to its owning unit, the default) or ``float`` (stays where it was returned,
-    within the owning system, or within ``float_group`` when one is named)."""
+    ``home`` (back to its owning unit, the default), ``float`` (stays where it was returned,
+    within the owning system, or within ``float_group`` when one is named, unless that unit is
+    over its float limit), or ``adaptive`` (stays where readers borrow the title more than at
+    home, weighed against the trip it saves; see ``logistics.placement``)."""
 
     __tablename__ = "return_policy"
 
@@ -74,7 +76,7 @@ class ReturnPolicy(Base):
 
     __table_args__ = (
         UniqueConstraint("system_code", "item_type"),
-        CheckConstraint("policy IN ('home', 'float')", name="policy"),
+        CheckConstraint("policy IN ('home', 'float', 'adaptive')", name="policy"),
     )
 
 
@@ -86,6 +88,19 @@ class FloatGroup(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+
+
+class FloatLimit(Base):
+    """The most copies of an item type a unit keeps before floating copies returned there are
+    sent on to their homes (a small point's shelves fill up)."""
+
+    __tablename__ = "float_limit"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    item_type: Mapped[str] = mapped_column(String(20), primary_key=True)  # or * for every type
+    max_copies: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("max_copies >= 0", name="max_copies"),)
 
 
 class FloatGroupUnit(Base):

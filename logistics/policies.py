@@ -12,8 +12,8 @@ from ils.errors import InvalidInput, NotFound
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
 from logistics import repository as repo
-from logistics.models import ANY, FloatGroup, FloatGroupUnit, ReturnPolicy
-from logistics.schemas import FloatGroupRead, FloatGroupWrite, ReturnPolicyWrite
+from logistics.models import ANY, FloatGroup, FloatGroupUnit, FloatLimit, ReturnPolicy
+from logistics.schemas import FloatGroupRead, FloatGroupWrite, FloatLimitWrite, ReturnPolicyWrite
 
 
 def save_policy(session: Session, data: ReturnPolicyWrite, actor: str, now: datetime) -> ReturnPolicy:
@@ -63,3 +63,22 @@ def read_float_group(session: Session, group: FloatGroup) -> FloatGroupRead:
 
 def float_groups(session: Session) -> list[FloatGroupRead]:
     return [read_float_group(session, g) for g in session.scalars(select(FloatGroup).order_by(FloatGroup.code))]
+
+
+def save_float_limit(session: Session, data: FloatLimitWrite) -> FloatLimit:
+    unit = get_unit(session, data.unit)
+    if data.item_type not in (ANY, *ITEM_TYPES):
+        raise InvalidInput("RETURN_POLICY_INVALID", f"item type must be * or one of {', '.join(ITEM_TYPES)}")
+    limit = session.get(FloatLimit, (unit.id, data.item_type))
+    if limit is None:
+        limit = FloatLimit(unit_id=unit.id, item_type=data.item_type)
+        session.add(limit)
+    limit.max_copies = data.max_copies
+    session.flush()
+    return limit
+
+
+def float_limits(session: Session) -> list[FloatLimitWrite]:
+    codes = units_repo.code_map(session)
+    return [FloatLimitWrite(unit=codes[f.unit_id], item_type=f.item_type, max_copies=f.max_copies)
+            for f in session.scalars(select(FloatLimit).order_by(FloatLimit.unit_id, FloatLimit.item_type))]

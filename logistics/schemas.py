@@ -29,7 +29,7 @@ class ReturnPolicyWrite(BaseModel):
 
     system_code: str = Field(default="*", description="Code of the 总馆 whose copies this governs, or *")
     item_type: str = Field(default="*", examples=["children"])
-    policy: Literal["home", "float"]
+    policy: Literal["home", "float", "adaptive"]
     float_group: str | None = Field(default=None, description="Float only within this group")
 
 
@@ -207,3 +207,11 @@ class DistributionRead(BaseModel):
     executed_at: datetime | None
     allocation: dict[str, str] = Field(description="barcode → unit code")
     per_unit: dict[str, int]
+
+
+class FloatLimitWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str = Field(examples=["DC-TD-01"])
+    item_type: str = Field(default="*", examples=["book"])
+    max_copies: int = Field(ge=0, description="Floating copies returned here go home once the unit holds this many")

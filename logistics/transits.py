@@ -10,8 +10,8 @@ per copy, so a race can never leave two.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,7 +24,11 @@ from ils.network.snapshot import network
 from logistics import repository as repo
 from logistics.costs import CostModel, load_costs
 from logistics.models import ANY, TRANSIT_STATES, ReturnPolicy, Transit
+from logistics.placement import Facts, stays
 from logistics.routes import timetable
+
+# How far back check-outs count as demand for the adaptive return policy.
+DEMAND_WINDOW = timedelta(days=180)
 
 
 @dataclass
@@ -126,7 +130,8 @@ def policy_for(policies: list[ReturnPolicy], system_code: str | None, item_type:
     return max(matching, key=lambda p: (p.system_code != ANY, p.item_type != ANY))
 
 
-def home_or_here(session: Session, item: Item, at_unit_id: int, costs: CostModel | None = None) -> tuple[int, str]:
+def home_or_here(session: Session, item: Item, at_unit_id: int, now: datetime,
+                 costs: CostModel | None = None) -> tuple[int, str]:
     """Where a copy with no hold to fill belongs, by its owning system's return policy, and why."""
     if at_unit_id == item.owning_unit_id:
         return at_unit_id, "home"
@@ -134,18 +139,29 @@ def home_or_here(session: Session, item: Item, at_unit_id: int, costs: CostModel
     owning_system = costs.system(item.owning_unit_id)
     system_code = _code(session, owning_system) if owning_system else None
     policy = policy_for(list(repo.return_policies(session)), system_code, item.item_type)
-    if policy is None or policy.policy == "home" or costs.system(at_unit_id) != owning_system:
+    if policy is None or policy.policy == "home":
         return item.owning_unit_id, "home"
-    if policy.float_group:
+    may_float = costs.system(at_unit_id) == owning_system
+    if may_float and policy.float_group:
         group = repo.float_group_units(session, policy.float_group)
-        if at_unit_id not in group or item.owning_unit_id not in group:
-            return item.owning_unit_id, "home"
-    return at_unit_id, "float"
+        may_float = at_unit_id in group and item.owning_unit_id in group
+    if not may_float:
+        return item.owning_unit_id, "home"
+    facts = Facts(policy.policy, may_float, load_here=repo.copies_at(session, at_unit_id, item.item_type),
+                  limit_here=repo.float_limit(session, at_unit_id, item.item_type))
+    if policy.policy == "adaptive":
+        here, home = _code(session, at_unit_id), _code(session, item.owning_unit_id)
+        demand = repo.checkouts_of_title(session, item.record_id, [here, home], now - DEMAND_WINDOW)
+        today = now.astimezone(get_settings().tz).date()
+        facts = replace(facts, demand_here=demand.get(here, 0), demand_home=demand.get(home, 0),
+                        trip_days=costs.cost(at_unit_id, item.owning_unit_id, today),
+                        home_share=repo.home_share(session, item.owning_unit_id, item.item_type))
+    return (at_unit_id, policy.policy) if stays(facts) else (item.owning_unit_id, "home")
 
 
 def route_return(session: Session, item: Item, at_unit_id: int, actor: str, now: datetime) -> Move:
     """No hold wants the copy: shelve it here or send it where the return policy says."""
-    destination, reason = home_or_here(session, item, at_unit_id)
+    destination, reason = home_or_here(session, item, at_unit_id, now)
     if destination == at_unit_id:
         close_open(session, item, at_unit_id, "cancelled", actor, now)  # it stays: no journey left
         move_item(session, item, now, status="available", current_unit_id=at_unit_id)

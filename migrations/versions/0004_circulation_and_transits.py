@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('float_group', sa.String(length=32), nullable=True),
     sa.Column('updated_at', ils.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=100), nullable=False),
-    sa.CheckConstraint("policy IN ('home', 'float')", name=op.f('ck_return_policy_policy')),
+    sa.CheckConstraint("policy IN ('home', 'float', 'adaptive')", name=op.f('ck_return_policy_policy')),
     sa.ForeignKeyConstraint(['float_group'], ['float_group.code'], name=op.f('fk_return_policy_float_group_float_group')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_return_policy')),
     sa.UniqueConstraint('system_code', 'item_type', name=op.f('uq_return_policy_system_code_item_type'))

@@ -1,8 +1,8 @@
-"""Crates, their trips (one open trip per crate) and manifests (a copy in one crate at a time); distribution plans.
+"""Crates, their trips (one open trip per crate) and manifests (a copy in one crate at a time); distribution plans; float limits.
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-23 04:39:49.568226
+Create Date: 2026-11-23 04:55:03.346869
 """
 from __future__ import annotations
 
@@ -64,6 +64,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_crate_trip_to_status', ['to_unit_id', 'status'], unique=False)
         batch_op.create_index('uq_crate_trip_open', ['crate_code'], unique=True, sqlite_where=sa.text("status <> 'received'"), postgresql_where=sa.text("status <> 'received'"))
 
+    op.create_table('float_limit',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('item_type', sa.String(length=20), nullable=False),
+    sa.Column('max_copies', sa.Integer(), nullable=False),
+    sa.CheckConstraint('max_copies >= 0', name=op.f('ck_float_limit_max_copies')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_float_limit_unit_id_unit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', 'item_type', name=op.f('pk_float_limit'))
+    )
     op.create_table('crate_item',
     sa.Column('trip_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -101,6 +109,7 @@ def downgrade() -> None:
         batch_op.drop_index('uq_crate_item_in_crate', sqlite_where=sa.text('in_crate'), postgresql_where=sa.text('in_crate'))
 
     op.drop_table('crate_item')
+    op.drop_table('float_limit')
     with op.batch_alter_table('crate_trip', schema=None) as batch_op:
         batch_op.drop_index('uq_crate_trip_open', sqlite_where=sa.text("status <> 'received'"), postgresql_where=sa.text("status <> 'received'"))
         batch_op.drop_index('ix_crate_trip_to_status')
