@@ -34,6 +34,7 @@ from circulation.schemas import (
     HoldUpdate,
     LoanRead,
     LostResult,
+    MoveRead,
     OverrideFields,
     PatronCategoryRead,
     PatronCategoryWrite,
@@ -304,6 +305,19 @@ def receive_transit(body: CheckinBody, session: WriteSession, now: Now, principa
         return 200, _checkin_result(session, outcome, now)
 
     return once(session, principal, idempotency_key, "/transits/receive", body.model_dump(), now, run)
+
+
+@desk.post("/transits/missing", response_model=MoveRead, tags=["transits"])
+def transit_missing(body: BarcodeBody, session: WriteSession, now: Now, principal: Receiver,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Give up a copy lost on the road (see the ``lost`` transit list): the transit ends, the copy
+    is missing until scanned again, and a hold it travelled for waits for another copy."""
+
+    def run() -> tuple[int, MoveRead]:
+        item = loans.mark_missing_in_transit(session, body.barcode, principal.label, now)
+        return 200, views.move_read(session, item, Move("shelve", item.current_unit_id, detail={}))
+
+    return once(session, principal, idempotency_key, "/transits/missing", body.model_dump(), now, run)
 
 
 @desk.post("/holds", response_model=HoldRead, status_code=201,

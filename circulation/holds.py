@@ -353,15 +353,22 @@ def fulfil_or_release(session: Session, ctx: Context, item: Item, patron: Patron
     """The copy is being lent: the hold it was ``trapped`` for (read under the copy's lock) is
     fulfilled if it is the borrower's, otherwise (an overridden block) it goes back to waiting
     for another copy."""
-    hold = trapped
-    if hold is None:
+    if trapped is None:
         return None
-    hold = repo.get_hold(session, hold.id, lock=True)
+    hold = repo.get_hold(session, trapped.id, lock=True)
     assert hold is not None
     if hold.patron_id == patron.id:
         before = _close(session, ctx, hold, "fulfilled", actor, None)
         _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode)
         return hold
+    release(session, ctx, hold, item, actor, unit_id)
+    return None
+
+
+def release(session: Session, ctx: Context, hold: Hold, item: Item, actor: str, unit_id: int) -> None:
+    """The hold's copy went to someone else or was lost on the way: the hold waits again, first
+    in its queue as before, and is pointed at another copy."""
+    hold = repo.get_hold(session, hold.id, lock=True) or hold
     before = HOLD_STATES.move(hold, "waiting")
     hold.trapped_at, hold.ready_at, hold.shelf_expires_on = None, None, None
     if not hold.item_level:
@@ -371,7 +378,6 @@ def fulfil_or_release(session: Session, ctx: Context, item: Item, patron: Patron
     owner = session.get(Patron, hold.patron_id)
     assert owner is not None
     target(session, ctx, hold, owner)
-    return None
 
 
 def fulfil_on_checkout(session: Session, ctx: Context, record_id: int, patron: Patron, actor: str,

@@ -35,6 +35,7 @@ from logistics.schemas import (
     RouteRead,
     RouteWrite,
     RunRead,
+    StopReport,
     TransitFigures,
     TransitRead,
 )
@@ -42,6 +43,7 @@ from logistics.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["transits"])
 Reader = Annotated[Principal, Depends(require("records:read"))]
 PolicyWriter = Annotated[Principal, Depends(require("policies:write"))]
+CrateWriter = Annotated[Principal, Depends(require("transits:write"))]
 
 
 def _read(session: ReadSession, transit: Transit, codes: dict[int, str]) -> TransitRead:
@@ -168,6 +170,15 @@ def run_sheets(session: ReadSession, _: Reader, date: date, route: str | None = 
     return routes.run_sheets(session, date, route)
 
 
+@router.post("/runs/{route}/{day}/stops/{position}", response_model=list[RunRead], tags=["routes"])
+def report_stop(route: str, day: date, position: int, body: StopReport, session: WriteSession, now: Now,
+                principal: CrateWriter) -> list[RunRead]:
+    """The driver reports arriving at or leaving a stop (position in the route, from 0); the
+    run sheet keeps the actual times."""
+    routes.report_stop(session, route, day, position, body.event, principal.label, now)
+    return routes.run_sheets(session, day, route)
+
+
 @router.get("/paths", response_model=PathRead, tags=["routes"])
 def plan_path(session: ReadSession, now: Now, _: Reader, from_unit: Annotated[str, Query(alias="from")],
               to_unit: Annotated[str, Query(alias="to")], sent_on: date | None = None) -> PathRead:
@@ -181,8 +192,6 @@ def plan_path(session: ReadSession, now: Now, _: Reader, from_unit: Annotated[st
     return PathRead(from_unit=start.code, to_unit=end.code, sent_on=day,
                     promised_on=path.promised_on if path else None, hops=hops)
 
-
-CrateWriter = Annotated[Principal, Depends(require("transits:write"))]
 
 
 def _crate_read(session: WriteSession, trip: CrateTrip) -> CrateRead:

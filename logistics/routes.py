@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from catalog.public import Item
 from ils.cache import SharedCache
-from ils.errors import InvalidInput, NotFound
+from ils.errors import Conflict, InvalidInput, NotFound
+from ils.events import record_event
 from ils.network.snapshot import network, unit_by_code
-from logistics.models import Route, RouteDay, RouteStop, Run, RunStop, Transit
+from logistics.models import CrateTrip, Route, RouteDay, RouteStop, Run, RunStop, Transit
 from logistics.schemas import RouteDayWrite, RouteRead, RouteStopWrite, RouteWrite, RunRead, RunStopRead
 from logistics.timetable import RouteInfo, Timetable
 
@@ -129,6 +130,19 @@ def run_sheets(session: Session, day: date, route_code: str | None = None) -> li
                 if hop["route"] == route.code and hop["day"] == day.isoformat():
                     collect.setdefault(hop["from"], []).append(barcode)
                     drop.setdefault(hop["to"], []).append(barcode)
+        crates_drop: dict[int, list[str]] = {}
+        crates_collect: dict[int, list[str]] = {}
+        for trip in session.scalars(select(CrateTrip).where(CrateTrip.status.in_(("closed", "on_run")))
+                                    .order_by(CrateTrip.crate_code)):
+            on_this_run = trip.route_id == route.id and trip.run_day == day
+            if on_this_run:
+                crates_drop.setdefault(trip.to_unit_id, []).append(trip.crate_code)
+            if trip.status == "closed" and trip.from_unit_id in info.stops:
+                later = info.stops[info.stops.index(trip.from_unit_id) + 1:]
+                if trip.to_unit_id in later:
+                    crates_collect.setdefault(trip.from_unit_id, []).append(trip.crate_code)
+            elif on_this_run:
+                crates_collect.setdefault(trip.from_unit_id, []).append(trip.crate_code)
         stops = []
         for position, unit_id in enumerate(info.stops):
             unit = units[unit_id]
@@ -140,6 +154,8 @@ def run_sheets(session: Session, day: date, route_code: str | None = None) -> li
                 arrived_at=seen.arrived_at if seen else None, departed_at=seen.departed_at if seen else None,
                 drop=[] if first and info.stops[0] == info.stops[-1] else drop.get(unit.code, []),
                 collect=[] if last and info.stops[0] == info.stops[-1] else collect.get(unit.code, []),
+                crates_drop=[] if first and info.stops[0] == info.stops[-1] else crates_drop.get(unit_id, []),
+                crates_collect=[] if last and info.stops[0] == info.stops[-1] else crates_collect.get(unit_id, []),
             ))
         sheets.append(RunRead(route=route.code, route_name=route.name, vehicle=route.vehicle, day=day,
                               status=run.status if run else "planned", stops=stops))  # type: ignore[arg-type]
@@ -154,3 +170,33 @@ def load_routes(session: Session, document: dict[str, Any], now: datetime) -> in
         code = body.pop("code")
         save_route(session, code, RouteWrite.model_validate(body), now)
     return len(entries)
+
+
+def report_stop(session: Session, route_code: str, day: date, position: int, event: str, actor: str,
+                now: datetime) -> Run:
+    """The driver reports arriving at or leaving a stop; the day's run is made on the first report."""
+    route = get_route(session, route_code)
+    info = next((r for r in timetable(session).routes if r.id == route.id), None)
+    if info is None or not info.runs_on(day):
+        raise Conflict("RUN_NOT_SCHEDULED", f"route {route_code} does not run on {day}")
+    if not 0 <= position < len(info.stops):
+        raise InvalidInput("ROUTE_INVALID", f"route {route_code} has no stop {position}")
+    run = session.scalars(select(Run).where(Run.route_id == route.id, Run.day == day).with_for_update()).one_or_none()
+    if run is None:
+        run = Run(route_id=route.id, day=day, status="planned", created_at=now)
+        session.add(run)
+        session.flush()
+        session.add_all(RunStop(run_id=run.id, position=n, unit_id=u) for n, u in enumerate(info.stops))
+        session.flush()
+    stop = session.get_one(RunStop, (run.id, position))
+    if event == "arrived":
+        stop.arrived_at = stop.arrived_at or now
+    else:
+        stop.departed_at = stop.departed_at or now
+    last = position == len(info.stops) - 1
+    run.status = "done" if last and event == "arrived" else "on_road"
+    session.flush()
+    units = network(session).units
+    record_event(session, f"run.{event}", f"run:{route.code}:{day.isoformat()}", actor=actor, now=now,
+                 unit_code=units[stop.unit_id].code, after={"position": position, "status": run.status})
+    return run

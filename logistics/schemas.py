@@ -93,6 +93,15 @@ class RunStopRead(BaseModel):
     departed_at: datetime | None
     drop: list[str] = Field(description="Barcodes this stop receives from the van")
     collect: list[str] = Field(description="Barcodes the van takes on here")
+    crates_drop: list[str] = Field(default_factory=list, description="Crates on this run to hand over here")
+    crates_collect: list[str] = Field(default_factory=list,
+                                      description="Closed crates waiting here for a later stop of this run")
+
+
+class StopReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: Literal["arrived", "departed"]
 
 
 class RunRead(BaseModel):

@@ -144,3 +144,44 @@ def test_desk_views_of_transits_and_the_network_figures(client, db, clock):
     assert figures["days_on_road_p50"] == 3.0 and figures["hold_on_time_share"] is None
     lib.advance(clock, days=1)  # Friday: two days past the promise
     assert view("lost", "DC", lost_after_days=1) == ["B1"]
+
+
+def test_the_run_sheet_lists_crates_and_keeps_the_drivers_stop_times(client, db):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC"})
+    lib.reader("DC00000001")
+    lib.checkout("DC00000001", "B1", "DC")
+    lib.checkin("B1", "DC-TDZ")  # home to the 总馆 on Tuesday's northern van
+    _post(lib, "/api/v1/crates/K1/pack", {"barcode": "B1", "unit": "DC-TDZ"})
+    _post(lib, "/api/v1/crates/K1/close")
+    sheet = client.get("/api/v1/runs", headers=lib.desk, params={"date": "2026-11-24", "route": "NORTH"}).json()[0]
+    assert [(s["unit"], s["crates_collect"], s["crates_drop"]) for s in sheet["stops"]] == [
+        ("DC", [], []), ("DC-TDZ", ["K1"], []), ("DC", [], [])]
+    _post(lib, "/api/v1/crates/K1/load", {"route": "NORTH", "day": "2026-11-24"})
+    sheet = client.get("/api/v1/runs", headers=lib.desk, params={"date": "2026-11-24", "route": "NORTH"}).json()[0]
+    assert sheet["stops"][2]["crates_drop"] == ["K1"]
+    reported = client.post("/api/v1/runs/NORTH/2026-11-24/stops/1", headers=lib.desk, json={"event": "arrived"})
+    assert reported.status_code == 200, reported.text
+    assert reported.json()[0]["status"] == "on_road" and reported.json()[0]["stops"][1]["arrived_at"]
+    done = client.post("/api/v1/runs/NORTH/2026-11-24/stops/2", headers=lib.desk, json={"event": "arrived"}).json()
+    assert done[0]["status"] == "done"
+    off_day = client.post("/api/v1/runs/NORTH/2026-11-25/stops/0", headers=lib.desk, json={"event": "arrived"})
+    assert off_day.status_code == 409 and off_day.json()["error"] == "RUN_NOT_SCHEDULED"
+
+
+def test_a_copy_lost_on_the_road_is_marked_missing_and_its_hold_waits_again(client, db):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC", "B2": "DC"})
+    lib.reader("DC00000001")
+    lib.reader("DC00000002")
+    lib.checkout("DC00000001", "B1", "DC")
+    lib.checkout("DC00000001", "B2", "DC")
+    hold = lib.hold("DC00000002", "DC-TDZ", record="红楼梦").json()
+    assert lib.checkin("B1", "DC").json()["destination_unit"] == "DC-TDZ"  # trapped, on its way
+    gone = client.post("/api/v1/transits/missing", headers=lib.desk, json={"barcode": "B1"})
+    assert gone.status_code == 200, gone.text
+    assert lib.item("B1")["status"] == "missing"
+    assert client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()["status"] == "waiting"
+    assert lib.checkin("B2", "DC").json()["hold"]["hold_id"] == hold["id"]  # the next copy fills it
+    with db.session(write=False) as s:
+        assert check(s) == []
