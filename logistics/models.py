@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
@@ -78,6 +79,17 @@ class ReturnPolicy(Base):
         UniqueConstraint("system_code", "item_type"),
         CheckConstraint("policy IN ('home', 'float', 'adaptive')", name="policy"),
     )
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """A return policy as plain values, safe to share between requests."""
+
+    id: int
+    system_code: str
+    item_type: str
+    policy: str
+    float_group: str | None
 
 
 class FloatGroup(Base):

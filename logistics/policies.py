@@ -14,6 +14,7 @@ from ils.network.service import get_unit
 from logistics import repository as repo
 from logistics.models import ANY, FloatGroup, FloatGroupUnit, FloatLimit, ReturnPolicy
 from logistics.schemas import FloatGroupRead, FloatGroupWrite, FloatLimitWrite, ReturnPolicyWrite
+from logistics.transits import forget_policies
 
 
 def save_policy(session: Session, data: ReturnPolicyWrite, actor: str, now: datetime) -> ReturnPolicy:
@@ -31,6 +32,7 @@ def save_policy(session: Session, data: ReturnPolicyWrite, actor: str, now: date
     policy.policy, policy.float_group = data.policy, data.float_group
     policy.updated_at, policy.updated_by = now, actor
     session.flush()
+    forget_policies()
     return policy
 
 
@@ -39,6 +41,7 @@ def delete_policy(session: Session, policy_id: int) -> None:
     if policy is None:
         raise NotFound("RETURN_POLICY_INVALID", f"no return policy {policy_id}")
     session.delete(policy)
+    forget_policies()
 
 
 def save_float_group(session: Session, code: str, data: FloatGroupWrite) -> FloatGroupRead:

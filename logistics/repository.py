@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from catalog.public import Item
 from ils.events import Event
-from logistics.models import CrateItem, FloatGroupUnit, FloatLimit, ReturnPolicy, Transit
+from logistics.models import CrateItem, FloatGroupUnit, FloatLimit, PolicyInfo, ReturnPolicy, Transit
 
 
 def open_transit(session: Session, item_id: int) -> Transit | None:
@@ -43,6 +43,10 @@ def transits(session: Session, *, from_unit_id: int | None = None, to_unit_id: i
 
 def return_policies(session: Session) -> Sequence[ReturnPolicy]:
     return session.scalars(select(ReturnPolicy).order_by(ReturnPolicy.id)).all()
+
+
+def policy_infos(session: Session) -> list[PolicyInfo]:
+    return [PolicyInfo(p.id, p.system_code, p.item_type, p.policy, p.float_group) for p in return_policies(session)]
 
 
 def float_group_units(session: Session, group_code: str) -> set[int]:

@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from catalog.public import Item, move_item
+from ils.cache import SharedCache
 from ils.config import get_settings
 from ils.errors import Conflict
 from ils.events import record_event
 from ils.network.snapshot import network
 from logistics import repository as repo
 from logistics.costs import CostModel, load_costs
-from logistics.models import ANY, TRANSIT_STATES, ReturnPolicy, Transit
+from logistics.models import ANY, TRANSIT_STATES, PolicyInfo, Transit
 from logistics.placement import Facts, stays
 from logistics.routes import timetable
 
@@ -70,6 +71,8 @@ def _transit_event(session: Session, kind: str, item: Item, transit: Transit, ac
 
 def close_open(session: Session, item: Item, at_unit_id: int, status: str, actor: str, now: datetime) -> Transit | None:
     """Close the copy's open transit, if any, as ``received`` or ``cancelled``."""
+    if item.status != "in_transit":  # only a travelling copy has an open transit (the audit checks it)
+        return None
     transit = repo.open_transit(session, item.id)
     if transit is None:
         return None
@@ -123,7 +126,15 @@ def receive(session: Session, item: Item, at_unit_id: int, actor: str, now: date
     return route_return(session, item, at_unit_id, actor, now)
 
 
-def policy_for(policies: list[ReturnPolicy], system_code: str | None, item_type: str) -> ReturnPolicy | None:
+# Return policies change a few times a year and every return away from home reads them.
+_policies: SharedCache[list[PolicyInfo]] = SharedCache()
+
+
+def forget_policies() -> None:
+    _policies.clear()
+
+
+def policy_for(policies: list[PolicyInfo], system_code: str | None, item_type: str) -> PolicyInfo | None:
     matching = [p for p in policies if p.system_code in (ANY, system_code) and p.item_type in (ANY, item_type)]
     if not matching:
         return None
@@ -138,7 +149,7 @@ def home_or_here(session: Session, item: Item, at_unit_id: int, now: datetime,
     costs = costs or load_costs(session)
     owning_system = costs.system(item.owning_unit_id)
     system_code = _code(session, owning_system) if owning_system else None
-    policy = policy_for(list(repo.return_policies(session)), system_code, item.item_type)
+    policy = policy_for(_policies.get(session, repo.policy_infos), system_code, item.item_type)
     if policy is None or policy.policy == "home":
         return item.owning_unit_id, "home"
     may_float = costs.system(at_unit_id) == owning_system

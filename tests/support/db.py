@@ -10,6 +10,7 @@ from ils.auth.service import forget_principals
 from ils.db import Base, Database
 from ils.network.snapshot import invalidate
 from logistics.routes import forget_timetable
+from logistics.transits import forget_policies
 
 
 def reset(database: Database) -> None:
@@ -18,6 +19,7 @@ def reset(database: Database) -> None:
     invalidate()
     forget_rules()
     forget_timetable()
+    forget_policies()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.write_engine.begin() as conn:
         if database.dialect == "postgresql":
