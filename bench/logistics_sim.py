@@ -103,6 +103,8 @@ def load_network() -> tuple[dict[int, Unit], Timetable]:
     routes_doc = yaml.safe_load((ROOT / "ils/demo/routes.yaml").read_text("utf-8"))
     routes = []
     for n, route in enumerate(routes_doc["routes"], start=1):
+        if route.get("mobile_unit"):  # the mobile library's readers are not simulated
+            continue
         stops = tuple(by_code[s["unit"]].id for s in route["stops"])
         if not set(stops) <= keep:
             continue

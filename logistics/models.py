@@ -135,6 +135,9 @@ class Route(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     vehicle: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A mobile library's day is a route too: the unit is the vehicle, its stops are places
+    # (a market, a village committee) between leaving its base and coming back.
+    mobile_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
     weekdays: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -146,8 +149,12 @@ class RouteStop(Base):
 
     route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True, nullable=True)
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)  # a mobile library's stop
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
     time: Mapped[str | None] = mapped_column(String(5), nullable=True)  # planned arrival, HH:MM
+
+    __table_args__ = (CheckConstraint("(unit_id IS NULL) <> (place IS NULL)", name="unit_or_place"),)
 
 
 class RouteDay(Base):
@@ -183,7 +190,7 @@ class RunStop(Base):
 
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)  # null at a place
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -33,6 +33,7 @@ def timetable(session: Session) -> Timetable:
 def _load_timetable(session: Session) -> Timetable:
     stops: dict[int, list[int]] = {}
     for route_id, unit_id in session.execute(select(RouteStop.route_id, RouteStop.unit_id)
+                                             .where(RouteStop.unit_id.is_not(None))
                                              .order_by(RouteStop.route_id, RouteStop.position)):
         stops.setdefault(route_id, []).append(unit_id)
     extra: dict[int, set[date]] = {}
@@ -40,7 +41,7 @@ def _load_timetable(session: Session) -> Timetable:
     for route_id, day, runs in session.execute(select(RouteDay.route_id, RouteDay.day, RouteDay.runs)):
         (extra if runs else skip).setdefault(route_id, set()).add(day)
     routes = [
-        RouteInfo(r.id, r.code, tuple(stops.get(r.id, ())), frozenset(r.weekdays or ()),
+        RouteInfo(r.id, r.code, _path_stops(stops.get(r.id, []), r.mobile_unit_id), frozenset(r.weekdays or ()),
                   frozenset(extra.get(r.id, ())), frozenset(skip.get(r.id, ())))
         for r in session.scalars(select(Route).where(Route.active.is_(True)).order_by(Route.id))
     ]
@@ -48,20 +49,38 @@ def _load_timetable(session: Session) -> Timetable:
     return Timetable(routes, {u.id: (u.hours, u.closed) for u in units.values()})
 
 
+def _path_stops(unit_stops: list[int], mobile_unit_id: int | None) -> tuple[int, ...]:
+    """The units a route carries copies between. A mobile library's day leaves its base and
+    comes back: copies for it board at the base, the readers' returns come back there."""
+    if mobile_unit_id is None or not unit_stops:
+        return tuple(unit_stops)
+    base, back = unit_stops[0], unit_stops[-1]
+    return (base, mobile_unit_id, back) if back != mobile_unit_id else (base, mobile_unit_id)
+
+
 def forget_timetable() -> None:
     _timetable.clear()
 
 
-def _check_stops(session: Session, stops: Sequence[RouteStopWrite]) -> list[int]:
-    ids = [unit_by_code(session, s.unit).id for s in stops]
-    if any(a == b for a, b in zip(ids, ids[1:], strict=False)):
+def _check_stops(session: Session, stops: Sequence[RouteStopWrite], mobile: bool) -> list[int | None]:
+    if any((s.unit is None) == (s.place is None) for s in stops):
+        raise InvalidInput("ROUTE_INVALID", "each stop names a unit or (a mobile library's) place, not both")
+    if not mobile and any(s.place for s in stops):
+        raise InvalidInput("ROUTE_INVALID", "only a mobile library's route stops at places")
+    if mobile and stops[0].unit is None:
+        raise InvalidInput("ROUTE_INVALID", "a mobile library's route starts at its base unit")
+    ids = [unit_by_code(session, s.unit).id if s.unit else None for s in stops]
+    if any(a == b and a is not None for a, b in zip(ids, ids[1:], strict=False)):
         raise InvalidInput("ROUTE_INVALID", "a route cannot call at the same unit twice in a row")
     return ids
 
 
 def save_route(session: Session, code: str, data: RouteWrite, now: datetime) -> Route:
     """Create the route or replace it whole (stops and exception days included)."""
-    unit_ids = _check_stops(session, data.stops)
+    mobile = unit_by_code(session, data.mobile_unit) if data.mobile_unit else None
+    if mobile is not None and mobile.level != "mobile":
+        raise InvalidInput("ROUTE_INVALID", f"{mobile.code} is not a mobile library")
+    unit_ids = _check_stops(session, data.stops, mobile is not None)
     if len({d.day for d in data.days}) != len(data.days):
         raise InvalidInput("ROUTE_INVALID", "a day is listed twice among the exceptions")
     route = session.scalars(select(Route).where(Route.code == code)).one_or_none()
@@ -69,11 +88,13 @@ def save_route(session: Session, code: str, data: RouteWrite, now: datetime) -> 
         route = Route(code=code, created_at=now)
         session.add(route)
     route.name, route.vehicle, route.weekdays, route.active = data.name, data.vehicle, list(data.weekdays), data.active
+    route.mobile_unit_id = mobile.id if mobile is not None else None
     route.updated_at = now
     session.flush()
     session.execute(delete(RouteStop).where(RouteStop.route_id == route.id))
     session.execute(delete(RouteDay).where(RouteDay.route_id == route.id))
-    session.add_all(RouteStop(route_id=route.id, position=n, unit_id=uid, time=stop.time)
+    session.add_all(RouteStop(route_id=route.id, position=n, unit_id=uid, place=stop.place, address=stop.address,
+                              time=stop.time)
                     for n, (uid, stop) in enumerate(zip(unit_ids, data.stops, strict=True)))
     session.add_all(RouteDay(route_id=route.id, day=d.day, runs=d.runs, reason=d.reason) for d in data.days)
     session.flush()
@@ -95,7 +116,9 @@ def read_route(session: Session, route: Route) -> RouteRead:
     return RouteRead(
         code=route.code, name=route.name, vehicle=route.vehicle, weekdays=route.weekdays,  # type: ignore[arg-type]
         active=route.active, updated_at=route.updated_at,
-        stops=[RouteStopWrite(unit=units[s.unit_id].code, time=s.time) for s in stops],
+        stops=[RouteStopWrite(unit=units[s.unit_id].code if s.unit_id else None, place=s.place, address=s.address,
+                              time=s.time) for s in stops],
+        mobile_unit=units[route.mobile_unit_id].code if route.mobile_unit_id else None,
         days=[RouteDayWrite(day=d.day, runs=d.runs, reason=d.reason) for d in days],
     )
 
@@ -116,8 +139,8 @@ def run_sheets(session: Session, day: date, route_code: str | None = None) -> li
     for info in routes:
         route = session.get(Route, info.id)
         assert route is not None
-        times = [s.time for s in session.scalars(select(RouteStop).where(RouteStop.route_id == route.id)
-                                                  .order_by(RouteStop.position))]
+        planned = list(session.scalars(select(RouteStop).where(RouteStop.route_id == route.id)
+                                       .order_by(RouteStop.position)))
         run = session.scalars(select(Run).where(Run.route_id == route.id, Run.day == day)).one_or_none()
         actual = ({s.position: s for s in session.scalars(select(RunStop).where(RunStop.run_id == run.id))}
                   if run else {})
@@ -130,6 +153,10 @@ def run_sheets(session: Session, day: date, route_code: str | None = None) -> li
                 if hop["route"] == route.code and hop["day"] == day.isoformat():
                     collect.setdefault(hop["from"], []).append(barcode)
                     drop.setdefault(hop["to"], []).append(barcode)
+        if route.mobile_unit_id is not None:  # the mobile library itself is the van: it keeps what it carries
+            mobile = units[route.mobile_unit_id].code
+            collect.pop(mobile, None)
+            drop.pop(mobile, None)
         crates_drop: dict[int, list[str]] = {}
         crates_collect: dict[int, list[str]] = {}
         for trip in session.scalars(select(CrateTrip).where(CrateTrip.status.in_(("closed", "on_run")))
@@ -144,18 +171,24 @@ def run_sheets(session: Session, day: date, route_code: str | None = None) -> li
             elif on_this_run:
                 crates_collect.setdefault(trip.from_unit_id, []).append(trip.crate_code)
         stops = []
-        for position, unit_id in enumerate(info.stops):
-            unit = units[unit_id]
-            seen = actual.get(position)
+        circular = planned[0].unit_id == planned[-1].unit_id
+        for stop in planned:
+            seen = actual.get(stop.position)
+            times = {"time": stop.time, "arrived_at": seen.arrived_at if seen else None,
+                     "departed_at": seen.departed_at if seen else None}
+            if stop.unit_id is None:  # a mobile library's place: readers, not crates
+                stops.append(RunStopRead(position=stop.position, unit=None, unit_name=stop.place or "",
+                                         address=stop.address, drop=[], collect=[], **times))
+                continue
+            unit = units[stop.unit_id]
             # A circular route calls at its hub twice: it collects on leaving, drops on returning.
-            first, last = position == 0, position == len(info.stops) - 1
+            leaving, returning = circular and stop.position == 0, circular and stop.position == len(planned) - 1
             stops.append(RunStopRead(
-                position=position, unit=unit.code, unit_name=unit.name, time=times[position],
-                arrived_at=seen.arrived_at if seen else None, departed_at=seen.departed_at if seen else None,
-                drop=[] if first and info.stops[0] == info.stops[-1] else drop.get(unit.code, []),
-                collect=[] if last and info.stops[0] == info.stops[-1] else collect.get(unit.code, []),
-                crates_drop=[] if first and info.stops[0] == info.stops[-1] else crates_drop.get(unit_id, []),
-                crates_collect=[] if last and info.stops[0] == info.stops[-1] else crates_collect.get(unit_id, []),
+                position=stop.position, unit=unit.code, unit_name=unit.name, **times,
+                drop=[] if leaving else drop.get(unit.code, []),
+                collect=[] if returning else collect.get(unit.code, []),
+                crates_drop=[] if leaving else crates_drop.get(unit.id, []),
+                crates_collect=[] if returning else crates_collect.get(unit.id, []),
             ))
         sheets.append(RunRead(route=route.code, route_name=route.name, vehicle=route.vehicle, day=day,
                               status=run.status if run else "planned", stops=stops))  # type: ignore[arg-type]
@@ -179,24 +212,27 @@ def report_stop(session: Session, route_code: str, day: date, position: int, eve
     info = next((r for r in timetable(session).routes if r.id == route.id), None)
     if info is None or not info.runs_on(day):
         raise Conflict("RUN_NOT_SCHEDULED", f"route {route_code} does not run on {day}")
-    if not 0 <= position < len(info.stops):
+    planned = list(session.scalars(select(RouteStop).where(RouteStop.route_id == route.id)
+                                   .order_by(RouteStop.position)))
+    if not 0 <= position < len(planned):
         raise InvalidInput("ROUTE_INVALID", f"route {route_code} has no stop {position}")
     run = session.scalars(select(Run).where(Run.route_id == route.id, Run.day == day).with_for_update()).one_or_none()
     if run is None:
         run = Run(route_id=route.id, day=day, status="planned", created_at=now)
         session.add(run)
         session.flush()
-        session.add_all(RunStop(run_id=run.id, position=n, unit_id=u) for n, u in enumerate(info.stops))
+        session.add_all(RunStop(run_id=run.id, position=stop.position, unit_id=stop.unit_id) for stop in planned)
         session.flush()
     stop = session.get_one(RunStop, (run.id, position))
     if event == "arrived":
         stop.arrived_at = stop.arrived_at or now
     else:
         stop.departed_at = stop.departed_at or now
-    last = position == len(info.stops) - 1
+    last = position == len(planned) - 1
     run.status = "done" if last and event == "arrived" else "on_road"
     session.flush()
     units = network(session).units
     record_event(session, f"run.{event}", f"run:{route.code}:{day.isoformat()}", actor=actor, now=now,
-                 unit_code=units[stop.unit_id].code, after={"position": position, "status": run.status})
+                 unit_code=units[stop.unit_id].code if stop.unit_id else None,
+                 after={"position": position, "place": planned[position].place, "status": run.status})
     return run

@@ -54,9 +54,13 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class RouteStopWrite(BaseModel):
+    """A unit the van calls at, or (a mobile library's route) a place it parks."""
+
     model_config = ConfigDict(extra="forbid")
 
-    unit: str = Field(examples=["DC-TDZ"])
+    unit: str | None = Field(default=None, examples=["DC-TDZ"])
+    place: str | None = Field(default=None, max_length=200, examples=["舍块乡集市"])
+    address: str | None = Field(default=None, max_length=500)
     time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["10:30"])
 
 
@@ -73,6 +77,8 @@ class RouteWrite(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, examples=["北线"])
     vehicle: str | None = Field(default=None, max_length=100, examples=["1 号物流车 云A·D1234"])
+    mobile_unit: str | None = Field(default=None, description="The mobile library this route is the day of",
+                                    examples=["DC-MOB"])
     weekdays: list[Weekday] = Field(examples=[["tue", "fri"]])
     stops: list[RouteStopWrite] = Field(min_length=2, description="In the order the van calls")
     days: list[RouteDayWrite] = Field(default_factory=list, description="Exceptions to the weekdays")
@@ -86,8 +92,9 @@ class RouteRead(RouteWrite):
 
 class RunStopRead(BaseModel):
     position: int
-    unit: str
-    unit_name: str
+    unit: str | None = Field(description="null for a mobile library's place")
+    unit_name: str = Field(description="The unit's name, or the place's")
+    address: str | None = None
     time: str | None
     arrived_at: datetime | None
     departed_at: datetime | None

@@ -36,7 +36,7 @@ def test_demo_builds_network_accounts_and_catalogue_and_is_rerunnable(db, client
     activity = (_count(db, Loan), _count(db, Transit), _count(db, Hold))
     assert activity == (10, 2, 1)
     # The van routes plan those transits: each has a path and a promised day.
-    assert _count(db, Route) == 15
+    assert _count(db, Route) == 19
     with db.session(write=False) as s:
         assert all(t.path and t.promised_on for t in s.scalars(select(Transit)))
 

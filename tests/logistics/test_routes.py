@@ -74,3 +74,26 @@ def test_hold_targeting_prefers_the_copy_the_vans_bring_soonest(client, db):
     lib.title("红楼梦", {"W1": "DC-WL", "T1": "DC-TD"})
     lib.reader("DC00000001")
     assert lib.hold("DC00000001", "DC", record="红楼梦").json()["target_barcode"] == "W1"
+
+
+def test_the_mobile_library_day_is_a_route_of_places_and_its_readers_holds_board_at_the_base(client, db):
+    from tests.support.factories import make_unit
+
+    lib = library(client, db)
+    make_unit(db, "DC-MOB", "mobile", "DC", name="流动图书车")
+    day = {"name": "流动图书车（周四）", "mobile_unit": "DC-MOB", "weekdays": ["thu"],
+           "stops": [{"unit": "DC", "time": "07:30"}, {"place": "红土地镇花石头村", "address": "花石头村", "time": "10:00"},
+                     {"place": "拖布卡镇格勒村村委会", "time": "14:30"}, {"unit": "DC", "time": "18:00"}]}
+    assert client.put("/api/v1/routes/MOB-THU", headers=lib.admin, json=day).status_code == 200
+    _routes(lib)
+    bad = client.put("/api/v1/routes/X", headers=lib.admin, json={**SOUTH, "stops": [{"unit": "DC"}, {"place": "集市"}]})
+    assert bad.status_code == 422 and bad.json()["error"] == "ROUTE_INVALID"  # places only on a mobile route
+    # A copy at 乌龙 for a reader of the mobile library: south van to the 总馆 Wednesday, then the
+    # mobile library's Thursday day.
+    plan = client.get("/api/v1/paths", headers=lib.desk, params={"from": "DC-WL", "to": "DC-MOB"}).json()
+    assert [(h["route"], h["day"]) for h in plan["hops"]] == [("SOUTH", "2026-11-25"), ("MOB-THU", "2026-11-26")]
+    sheet = client.get("/api/v1/runs", headers=lib.desk, params={"date": "2026-11-26", "route": "MOB-THU"}).json()[0]
+    assert [(s["unit"], s["unit_name"]) for s in sheet["stops"]] == [
+        ("DC", "东川区图书馆"), (None, "红土地镇花石头村"), (None, "拖布卡镇格勒村村委会"), ("DC", "东川区图书馆")]
+    parked = client.post("/api/v1/runs/MOB-THU/2026-11-26/stops/1", headers=lib.desk, json={"event": "arrived"})
+    assert parked.status_code == 200 and parked.json()[0]["stops"][1]["arrived_at"]

@@ -1,8 +1,8 @@
-"""Crates, their trips (one open trip per crate) and manifests (a copy in one crate at a time); distribution plans; float limits.
+"""Routes (with mobile library places) and runs; crates, their trips and manifests; distribution plans; float limits; transits get a promised day and a path.
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-11-23 04:55:03.346869
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23 05:07:47.769370
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import ils.db
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -37,6 +37,28 @@ def upgrade() -> None:
     sa.CheckConstraint("reason IN ('distribution', 'transfer')", name=op.f('ck_distribution_plan_reason')),
     sa.CheckConstraint("status IN ('draft', 'executed')", name=op.f('ck_distribution_plan_status')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_distribution_plan'))
+    )
+    op.create_table('float_limit',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('item_type', sa.String(length=20), nullable=False),
+    sa.Column('max_copies', sa.Integer(), nullable=False),
+    sa.CheckConstraint('max_copies >= 0', name=op.f('ck_float_limit_max_copies')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_float_limit_unit_id_unit'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', 'item_type', name=op.f('pk_float_limit'))
+    )
+    op.create_table('route',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('vehicle', sa.String(length=100), nullable=True),
+    sa.Column('mobile_unit_id', sa.Integer(), nullable=True),
+    sa.Column('weekdays', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['mobile_unit_id'], ['unit.id'], name=op.f('fk_route_mobile_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_route')),
+    sa.UniqueConstraint('code', name=op.f('uq_route_code'))
     )
     op.create_table('crate_trip',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -64,13 +86,39 @@ def upgrade() -> None:
         batch_op.create_index('ix_crate_trip_to_status', ['to_unit_id', 'status'], unique=False)
         batch_op.create_index('uq_crate_trip_open', ['crate_code'], unique=True, sqlite_where=sa.text("status <> 'received'"), postgresql_where=sa.text("status <> 'received'"))
 
-    op.create_table('float_limit',
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('item_type', sa.String(length=20), nullable=False),
-    sa.Column('max_copies', sa.Integer(), nullable=False),
-    sa.CheckConstraint('max_copies >= 0', name=op.f('ck_float_limit_max_copies')),
-    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_float_limit_unit_id_unit'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('unit_id', 'item_type', name=op.f('pk_float_limit'))
+    op.create_table('route_day',
+    sa.Column('route_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('runs', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['route_id'], ['route.id'], name=op.f('fk_route_day_route_id_route'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('route_id', 'day', name=op.f('pk_route_day'))
+    )
+    op.create_table('route_stop',
+    sa.Column('route_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('place', sa.String(length=200), nullable=True),
+    sa.Column('address', sa.String(length=500), nullable=True),
+    sa.Column('time', sa.String(length=5), nullable=True),
+    sa.CheckConstraint('(unit_id IS NULL) <> (place IS NULL)', name=op.f('ck_route_stop_unit_or_place')),
+    sa.ForeignKeyConstraint(['route_id'], ['route.id'], name=op.f('fk_route_stop_route_id_route'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_route_stop_unit_id_unit')),
+    sa.PrimaryKeyConstraint('route_id', 'position', name=op.f('pk_route_stop'))
+    )
+    with op.batch_alter_table('route_stop', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_route_stop_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('route_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', ils.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('planned', 'on_road', 'done', 'cancelled')", name=op.f('ck_run_status')),
+    sa.ForeignKeyConstraint(['route_id'], ['route.id'], name=op.f('fk_run_route_id_route')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_run')),
+    sa.UniqueConstraint('route_id', 'day', name=op.f('uq_run_route_id_day'))
     )
     op.create_table('crate_item',
     sa.Column('trip_id', sa.Integer(), nullable=False),
@@ -99,22 +147,48 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_distribution_line_unit_id_unit')),
     sa.PrimaryKeyConstraint('plan_id', 'item_id', name=op.f('pk_distribution_line'))
     )
+    op.create_table('run_stop',
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('arrived_at', ils.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('departed_at', ils.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['run_id'], ['run.id'], name=op.f('fk_run_stop_run_id_run'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_run_stop_unit_id_unit')),
+    sa.PrimaryKeyConstraint('run_id', 'position', name=op.f('pk_run_stop'))
+    )
+    with op.batch_alter_table('transit', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('promised_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('path', sa.JSON(), nullable=True))
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('transit', schema=None) as batch_op:
+        batch_op.drop_column('path')
+        batch_op.drop_column('promised_on')
+
+    op.drop_table('run_stop')
     op.drop_table('distribution_line')
     with op.batch_alter_table('crate_item', schema=None) as batch_op:
         batch_op.drop_index('uq_crate_item_in_crate', sqlite_where=sa.text('in_crate'), postgresql_where=sa.text('in_crate'))
 
     op.drop_table('crate_item')
-    op.drop_table('float_limit')
+    op.drop_table('run')
+    with op.batch_alter_table('route_stop', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_route_stop_unit_id'))
+
+    op.drop_table('route_stop')
+    op.drop_table('route_day')
     with op.batch_alter_table('crate_trip', schema=None) as batch_op:
         batch_op.drop_index('uq_crate_trip_open', sqlite_where=sa.text("status <> 'received'"), postgresql_where=sa.text("status <> 'received'"))
         batch_op.drop_index('ix_crate_trip_to_status')
 
     op.drop_table('crate_trip')
+    op.drop_table('route')
+    op.drop_table('float_limit')
     op.drop_table('distribution_plan')
     op.drop_table('crate')
     # ### end Alembic commands ###
