@@ -38,7 +38,17 @@ from ils.db import lock_keys
 from ils.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ils.events import record_event
 from ils.outbox import emit
-from logistics.public import CostModel, Move, Transit, close_open, load_costs, on_arrival, route_return, send
+from logistics.public import (
+    CostModel,
+    Move,
+    Transit,
+    close_open,
+    load_costs,
+    on_abandoned,
+    on_arrival,
+    route_return,
+    send,
+)
 
 READY_TOPIC = "holds.ready"
 # Copies that can never fill a hold.
@@ -144,6 +154,16 @@ def _on_arrival(session: Session, item: Item, transit: Transit, actor: str, now:
 
 
 on_arrival(_on_arrival)
+
+
+def _on_abandoned(session: Session, item: Item, transit: Transit, actor: str, now: datetime) -> None:
+    """The copy a hold waited for will not arrive (lost on the road, damaged): the hold waits again."""
+    hold = repo.trapped_hold(session, item.id)
+    if hold is not None:
+        release(session, Context.load(session, now), hold, item, actor, transit.to_unit_id)
+
+
+on_abandoned(_on_abandoned)
 
 
 # ---- targeting before a copy is in hand ---------------------------------------------------

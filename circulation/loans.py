@@ -28,7 +28,7 @@ from ils.auth.principal import Principal
 from ils.errors import Conflict
 from ils.events import record_event
 from ils.network.snapshot import UnitInfo
-from logistics.public import Move, close_open, open_transit, receive, send
+from logistics.public import Move, abandon, close_open, open_transit, receive, send
 
 NOT_LOANABLE = frozenset({"processing", "damaged", "lost", "missing"})
 
@@ -320,18 +320,7 @@ def receive_copy(session: Session, barcode: str, unit_code: str, actor: str, now
 def mark_missing_in_transit(session: Session, barcode: str, actor: str, now: datetime) -> Item:
     """A copy long past its promised day is given up for lost on the road: the transit ends,
     the copy is missing until someone scans it, and a hold it was travelling for waits for
-    another copy again."""
-    ctx = Context.load(session, now)
+    another copy again (logistics tells circulation through ``on_abandoned``)."""
     item = lock_item(session, barcode)
-    transit = open_transit(session, item.id)
-    if transit is None:
-        raise Conflict("TRANSIT_NOT_FOUND", f"copy {barcode} has no open transit", extra={"status": item.status})
-    hold = repo.trapped_hold(session, item.id)
-    if hold is not None:
-        holds.release(session, ctx, hold, item, actor, transit.to_unit_id)
-    close_open(session, item, transit.from_unit_id, "cancelled", actor, now)
-    move_item(session, item, now, status="missing")
-    record_event(session, "transit.missing", f"item:{barcode}", actor=actor, now=now,
-                 unit_code=ctx.code(transit.from_unit_id), before={"status": "in_transit"},
-                 after={"status": "missing", "transit_id": transit.id, "hold_id": hold.id if hold else None})
+    abandon(session, item, "missing", None, actor, now)
     return item

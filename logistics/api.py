@@ -95,10 +95,11 @@ def list_transits(
 
 @router.get("/transits/figures", response_model=TransitFigures)
 def transit_figures(session: ReadSession, now: Now, _: Reader,
-                    days: Annotated[int, Query(ge=1, le=366)] = 30) -> TransitFigures:
-    """The network's logistics over the last ``days``: transits per day, days on the road
-    (p50/p95) and the share of hold deliveries that arrived by their promised day."""
-    return monitoring.figures(session, now, days)
+                    days: Annotated[int, Query(ge=1, le=366)] = 30, unit: str | None = None) -> TransitFigures:
+    """The network's logistics over the last ``days`` (or one unit's, with ``unit``): transits
+    per day, days on the road (p50/p95) and the share of hold deliveries that arrived by their
+    promised day."""
+    return monitoring.figures(session, now, days, unit_by_code(session, unit).id if unit else None)
 
 
 @router.get("/return-policies", response_model=list[ReturnPolicyRead])
@@ -156,6 +157,14 @@ def list_routes(session: ReadSession, _: Reader) -> list[RouteRead]:
 def save_route(code: str, body: RouteWrite, session: WriteSession, now: Now, _: RouteWriter) -> RouteRead:
     """Create a route or replace it whole. Transits sent from now on are planned over it."""
     return routes.read_route(session, routes.save_route(session, code, body, now))
+
+
+@router.delete("/routes/{code}", status_code=204, tags=["routes"])
+def delete_route(code: str, session: WriteSession, _: RouteWriter) -> Response:
+    """Remove a route that never ran; one with runs or crates on record is kept for the record
+    and can only be switched off (PUT with ``active: false``)."""
+    routes.delete_route(session, code)
+    return Response(status_code=204)
 
 
 @router.get("/routes/{code}", response_model=RouteRead, tags=["routes"])
@@ -245,12 +254,13 @@ def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now:
     principal.require_unit(body.unit)
 
     def run() -> tuple[int, Reconciliation]:
-        result = crates.receive_crate(session, code, body.unit, body.barcodes, principal.label, now)
+        result = crates.receive_crate(session, code, body.unit, body.barcodes, principal.label, now, body.damaged)
         units = network(session).units
         instructions = {b: m.disposition if m.disposition != "transit" else f"transit:{units[m.destination_id].code}"
                         for b, m in result.moves.items()}
         return 200, Reconciliation(crate=_crate_read(session, result.trip), received=result.received,
-                                   missing=result.missing, extra=result.extra, instructions=instructions)
+                                   missing=result.missing, extra=result.extra, damaged=result.damaged,
+                                   instructions=instructions)
 
     return once(session, principal, idempotency_key, f"/crates/{code}/receive", body.model_dump(), now, run)
 

@@ -25,7 +25,7 @@ from ils.network.snapshot import network, unit_by_code
 from logistics import repository as repo
 from logistics.models import CRATE_TRIP_STATES, Crate, CrateItem, CrateTrip, Route, Transit
 from logistics.routes import get_route, timetable
-from logistics.transits import Move, receive
+from logistics.transits import Move, abandon, receive
 
 
 def next_hop(session: Session, transit: Transit, at_unit_id: int) -> int:
@@ -142,13 +142,15 @@ class Reconciliation:
     received: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)
     moves: dict[str, Move] = field(default_factory=dict)
 
 
 def receive_crate(session: Session, code: str, unit_code: str, scanned: list[str] | None, actor: str,
-                  now: datetime) -> Reconciliation:
+                  now: datetime, damaged: list[str] | None = None) -> Reconciliation:
     """Open the crate at ``unit_code``. ``scanned`` lists the barcodes found in it; when it is not
-    given, the manifest is taken as found."""
+    given, the manifest is taken as found. ``damaged`` copies (found, but unfit to lend) end their
+    journey here as damaged."""
     unit = unit_by_code(session, unit_code)
     trip = _open_trip(session, code)
     if trip is None or trip.status not in ("closed", "on_run"):
@@ -175,7 +177,13 @@ def receive_crate(session: Session, code: str, unit_code: str, scanned: list[str
             row.state, row.in_crate = "received", False
             result.received.append(barcode)
         session.flush()
-        if repo.open_transit(session, item.id) is not None:
+        if barcode in (damaged or ()):
+            if item.status == "in_transit":
+                abandon(session, item, "damaged", unit.id, actor, now)
+            else:
+                move_item(session, item, now, status="damaged", current_unit_id=unit.id)
+            result.damaged.append(barcode)
+        elif repo.open_transit(session, item.id) is not None:
             result.moves[barcode] = receive(session, item, unit.id, actor, now)
         else:
             move_item(session, item, now, current_unit_id=unit.id)
@@ -188,7 +196,7 @@ def receive_crate(session: Session, code: str, unit_code: str, scanned: list[str
     trip.received_at, trip.received_unit_id = now, unit.id
     session.flush()
     _event(session, "crate.received", trip, actor, now, unit.id, received=result.received, missing=result.missing,
-           extra=result.extra)
+           extra=result.extra, damaged=result.damaged)
     return result
 
 

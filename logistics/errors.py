@@ -9,6 +9,7 @@ CODES: dict[str, str] = {
     "RETURN_POLICY_INVALID": "The return policy is not home or float, or names an unknown system or float group.",
     "FLOAT_GROUP_NOT_FOUND": "No float group has that code.",
     "ROUTE_NOT_FOUND": "No route has that code.",
+    "ROUTE_IN_USE": "The route has runs or crates on record; switch it off (active: false) instead of deleting it.",
     "DISTRIBUTION_INVALID": "The plan names no units, a unit twice, a unit without population, bad quotas, "
                             "or copies that are not on hand to send.",
     "DISTRIBUTION_NOT_FOUND": "No distribution plan has that id.",

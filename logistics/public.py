@@ -6,8 +6,10 @@ from logistics.models import Transit
 from logistics.repository import open_transit
 from logistics.transits import (
     Move,
+    abandon,
     close_open,
     home_or_here,
+    on_abandoned,
     on_arrival,
     receive,
     route_return,
@@ -15,6 +17,6 @@ from logistics.transits import (
 )
 
 __all__ = [
-    "CostModel", "Move", "Transit", "close_open", "home_or_here", "load_costs", "on_arrival", "open_transit",
-    "receive", "route_return", "send",
+    "CostModel", "Move", "Transit", "abandon", "close_open", "home_or_here", "load_costs", "on_abandoned",
+    "on_arrival", "open_transit", "receive", "route_return", "send",
 ]

@@ -109,6 +109,17 @@ def get_route(session: Session, code: str) -> Route:
     return route
 
 
+def delete_route(session: Session, code: str) -> None:
+    route = get_route(session, code)
+    used = session.scalar(select(Run.id).where(Run.route_id == route.id).limit(1)) or session.scalar(
+        select(CrateTrip.id).where(CrateTrip.route_id == route.id).limit(1))
+    if used is not None:
+        raise Conflict("ROUTE_IN_USE", f"route {code} has runs on record; switch it off instead (active: false)")
+    session.delete(route)
+    session.flush()
+    forget_timetable()
+
+
 def read_route(session: Session, route: Route) -> RouteRead:
     units = network(session).units
     stops = session.scalars(select(RouteStop).where(RouteStop.route_id == route.id).order_by(RouteStop.position))

@@ -159,6 +159,7 @@ class CrateReceiveBody(BaseModel):
     unit: str
     barcodes: list[str] | None = Field(default=None, description="Barcodes scanned out of the crate; "
                                                                   "omitted: the manifest is taken as found")
+    damaged: list[str] = Field(default_factory=list, description="Of those, the ones found damaged")
 
 
 class CrateRead(BaseModel):
@@ -177,6 +178,7 @@ class Reconciliation(BaseModel):
     received: list[str]
     missing: list[str] = Field(description="On the manifest, not in the crate")
     extra: list[str] = Field(description="In the crate, not on its manifest")
+    damaged: list[str] = Field(default_factory=list, description="Found damaged; they stay here, marked damaged")
     instructions: dict[str, str] = Field(description="Per received barcode: shelve, hold_shelf or transit:UNIT")
 
 

@@ -55,6 +55,34 @@ def on_arrival(handler: ArrivalHandler) -> None:
         _arrival_handlers.append(handler)
 
 
+# Called when a journey ends short of its destination (lost on the road, arrived damaged), before
+# the transit closes: circulation puts a hold the copy travelled for back in the queue.
+AbandonHandler = Callable[[Session, Item, Transit, str, datetime], None]
+_abandon_handlers: list[AbandonHandler] = []
+
+
+def on_abandoned(handler: AbandonHandler) -> None:
+    if handler not in _abandon_handlers:
+        _abandon_handlers.append(handler)
+
+
+def abandon(session: Session, item: Item, status: str, at_unit_id: int | None, actor: str, now: datetime) -> Transit:
+    """End the copy's journey short of its destination: it is ``missing`` (lost on the road) or
+    ``damaged`` (arrived unfit to lend, at ``at_unit_id``)."""
+    transit = repo.open_transit(session, item.id) if item.status == "in_transit" else None
+    if transit is None:
+        raise Conflict("TRANSIT_NOT_FOUND", f"copy {item.barcode} has no open transit", extra={"status": item.status})
+    for handler in _abandon_handlers:
+        handler(session, item, transit, actor, now)
+    where = at_unit_id or transit.from_unit_id
+    close_open(session, item, where, "cancelled", actor, now)
+    move_item(session, item, now, status=status, current_unit_id=where)
+    record_event(session, f"transit.{status}", f"item:{item.barcode}", actor=actor, now=now,
+                 unit_code=_code(session, where), before={"status": "in_transit"},
+                 after={"status": status, "transit_id": transit.id})
+    return transit
+
+
 def _code(session: Session, unit_id: int) -> str:
     return network(session).unit(unit_id).code
 

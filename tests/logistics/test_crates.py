@@ -142,6 +142,10 @@ def test_desk_views_of_transits_and_the_network_figures(client, db, clock):
     figures = client.get("/api/v1/transits/figures", headers=lib.desk, params={"days": 7}).json()
     assert figures["transits"] == 2 and figures["received"] == 1 and figures["late_now"] == 1
     assert figures["days_on_road_p50"] == 3.0 and figures["hold_on_time_share"] is None
+    at_td = client.get("/api/v1/transits/figures", headers=lib.desk, params={"days": 7, "unit": "DC-TD"}).json()
+    assert at_td["transits"] == 2
+    elsewhere = client.get("/api/v1/transits/figures", headers=lib.desk, params={"days": 7, "unit": "DC-TDZ"}).json()
+    assert elsewhere["transits"] == 0 and elsewhere["late_now"] == 0
     lib.advance(clock, days=1)  # Friday: two days past the promise
     assert view("lost", "DC", lost_after_days=1) == ["B1"]
 
@@ -183,5 +187,25 @@ def test_a_copy_lost_on_the_road_is_marked_missing_and_its_hold_waits_again(clie
     assert lib.item("B1")["status"] == "missing"
     assert client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()["status"] == "waiting"
     assert lib.checkin("B2", "DC").json()["hold"]["hold_id"] == hold["id"]  # the next copy fills it
+    with db.session(write=False) as s:
+        assert check(s) == []
+
+
+def test_a_copy_found_damaged_in_its_crate_stays_damaged_and_its_hold_waits_again(client, db):
+    lib = _setup(client, db)
+    lib.title("红楼梦", {"B1": "DC", "B2": "DC"})
+    lib.reader("DC00000001")
+    lib.reader("DC00000002")
+    lib.checkout("DC00000001", "B1", "DC")
+    lib.checkout("DC00000001", "B2", "DC")
+    hold = lib.hold("DC00000002", "DC-TDZ", record="红楼梦").json()
+    lib.checkin("B1", "DC")  # trapped for the hold, leaving for 汤丹
+    _post(lib, "/api/v1/crates/D/pack", {"barcode": "B1", "unit": "DC"})
+    _post(lib, "/api/v1/crates/D/close")
+    report = _post(lib, "/api/v1/crates/D/receive", {"unit": "DC-TDZ", "barcodes": ["B1"], "damaged": ["B1"]})
+    assert report["damaged"] == ["B1"] and report["instructions"] == {}
+    item = lib.item("B1")
+    assert (item["status"], item["current_unit"]) == ("damaged", "DC-TDZ")
+    assert client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()["status"] == "waiting"
     with db.session(write=False) as s:
         assert check(s) == []

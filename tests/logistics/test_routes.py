@@ -97,3 +97,16 @@ def test_the_mobile_library_day_is_a_route_of_places_and_its_readers_holds_board
         ("DC", "东川区图书馆"), (None, "红土地镇花石头村"), (None, "拖布卡镇格勒村村委会"), ("DC", "东川区图书馆")]
     parked = client.post("/api/v1/runs/MOB-THU/2026-11-26/stops/1", headers=lib.desk, json={"event": "arrived"})
     assert parked.status_code == 200 and parked.json()[0]["stops"][1]["arrived_at"]
+
+
+def test_a_route_that_never_ran_can_be_deleted_one_that_ran_only_switched_off(client, db):
+    lib = library(client, db)
+    _routes(lib)
+    assert client.delete("/api/v1/routes/SOUTH", headers=lib.admin).status_code == 204
+    assert client.get("/api/v1/routes/SOUTH", headers=lib.desk).status_code == 404
+    client.post("/api/v1/runs/NORTH/2026-11-24/stops/0", headers=lib.desk, json={"event": "departed"})
+    kept = client.delete("/api/v1/routes/NORTH", headers=lib.admin)
+    assert kept.status_code == 409 and kept.json()["error"] == "ROUTE_IN_USE"
+    off = client.put("/api/v1/routes/NORTH", headers=lib.admin, json={**NORTH, "active": False})
+    assert off.json()["active"] is False
+    assert client.get("/api/v1/runs", headers=lib.desk, params={"date": "2026-11-24"}).json() == []
