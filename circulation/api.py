@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import JSONResponse
 
 from catalog.public import Item, record_title
 from circulation import fines, holds, loans, patrons, rules, views
@@ -199,7 +198,7 @@ def _may_act(principal: Principal, card: str | None) -> None:
            responses={409: {"description": "CHECKOUT_BLOCKED with every block"},
                       403: {"description": "OVERRIDE_NOT_PERMITTED or UNIT_OUT_OF_SCOPE"}})
 def checkout(body: CheckoutBody, session: WriteSession, now: Now, principal: Lender,
-             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+             idempotency_key: IdempotencyKey = None) -> Response:
     """Lend a copy. Every block is gathered and returned at once; staff with
     circulation:override may name overridable codes in ``override`` with a reason."""
     principal.require_unit(body.unit)
@@ -239,7 +238,7 @@ def _checkin_result(session: WriteSession, outcome: loans.CheckinOutcome, now: d
 
 @desk.post("/circulation/checkin", response_model=CheckinResult)
 def checkin(body: CheckinBody, session: WriteSession, now: Now, principal: Lender,
-            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+            idempotency_key: IdempotencyKey = None) -> Response:
     """Take a copy back at any unit (通还) and say where it goes: ``shelve`` here, the
     ``hold_shelf`` here for a named reader, or ``transit`` to a named unit."""
     principal.require_unit(body.unit)
@@ -254,7 +253,7 @@ def checkin(body: CheckinBody, session: WriteSession, now: Now, principal: Lende
 @desk.post("/circulation/renew", response_model=LoanRead,
            responses={409: {"description": "RENEW_BLOCKED with every block"}})
 def renew(body: RenewBody, session: WriteSession, now: Now, principal: Authenticated,
-          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+          idempotency_key: IdempotencyKey = None) -> Response:
     """Renew a loan: staff for anyone, a reader (logged in) their own loans."""
     if principal.kind != "patron":
         principal.require("circulation:write")
@@ -270,7 +269,7 @@ def renew(body: RenewBody, session: WriteSession, now: Now, principal: Authentic
 
 @desk.post("/circulation/lost", response_model=LostResult)
 def lost(body: BarcodeBody, session: WriteSession, now: Now, principal: Lender,
-         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+         idempotency_key: IdempotencyKey = None) -> Response:
     """The reader reports the copy lost (charged at the rule's share of its price)."""
 
     def run() -> tuple[int, LostResult]:
@@ -283,7 +282,7 @@ def lost(body: BarcodeBody, session: WriteSession, now: Now, principal: Lender,
 
 @desk.post("/circulation/claims-returned", response_model=LostResult)
 def claims_returned(body: BarcodeBody, session: WriteSession, now: Now, principal: Lender,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                    idempotency_key: IdempotencyKey = None) -> Response:
     """The reader says it was returned: the loan stops counting and the copy is missing until found."""
 
     def run() -> tuple[int, LostResult]:
@@ -295,7 +294,7 @@ def claims_returned(body: BarcodeBody, session: WriteSession, now: Now, principa
 
 @desk.post("/transits/receive", response_model=CheckinResult, tags=["transits"])
 def receive_transit(body: CheckinBody, session: WriteSession, now: Now, principal: Receiver,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                    idempotency_key: IdempotencyKey = None) -> Response:
     """Scan a copy in from a transit at its destination: a hold it was sent for becomes ready
     (and the reader is notified); at any other unit it is passing through and keeps going."""
     principal.require_unit(body.unit)
@@ -309,7 +308,7 @@ def receive_transit(body: CheckinBody, session: WriteSession, now: Now, principa
 
 @desk.post("/transits/missing", response_model=MoveRead, tags=["transits"])
 def transit_missing(body: BarcodeBody, session: WriteSession, now: Now, principal: Receiver,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                    idempotency_key: IdempotencyKey = None) -> Response:
     """Give up a copy lost on the road (see the ``lost`` transit list): the transit ends, the copy
     is missing until scanned again, and a hold it travelled for waits for another copy."""
 
@@ -323,7 +322,7 @@ def transit_missing(body: BarcodeBody, session: WriteSession, now: Now, principa
 @desk.post("/holds", response_model=HoldRead, status_code=201,
            responses={409: {"description": "HOLD_BLOCKED with every block"}})
 def place_hold(body: HoldCreate, session: WriteSession, now: Now, principal: Authenticated,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+               idempotency_key: IdempotencyKey = None) -> Response:
     """Place a hold on a title (record_id, any copy) or one copy (barcode), to collect at
     ``pickup_unit``. Staff for anyone; a reader for themselves."""
     _may_act(principal, body.card)
@@ -357,7 +356,7 @@ def _change_result(session: WriteSession, hold: Hold, move: Move | None) -> Hold
 
 @desk.delete("/holds/{hold_id}", response_model=HoldChangeResult)
 def cancel_hold(hold_id: int, session: WriteSession, now: Now, principal: Authenticated,
-                reason: str | None = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                reason: str | None = None, idempotency_key: IdempotencyKey = None) -> Response:
     """Cancel a hold (staff, or the reader their own). A copy on the hold shelf goes to the next
     reader or is sent on; ``copy_move`` says which."""
     if principal.kind != "patron":
@@ -385,7 +384,7 @@ def change_hold(hold_id: int, body: HoldUpdate, session: WriteSession, now: Now,
 
 @desk.post("/holds/expire", response_model=ExpiryResult)
 def expire_holds(session: WriteSession, now: Now, principal: Lender,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                 idempotency_key: IdempotencyKey = None) -> Response:
     """Expire holds not collected in time (also run daily by `ils holds expire`); each copy goes
     to the next reader or is sent on."""
 
@@ -444,7 +443,7 @@ def patron_fines(card: str, session: ReadSession, now: Now, principal: Authentic
 
 @desk.post("/patrons/{card}/payments", response_model=FinesRead)
 def pay(card: str, body: PaymentBody, session: WriteSession, now: Now, principal: Lender,
-        idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        idempotency_key: IdempotencyKey = None) -> Response:
     """Take a payment; the oldest fines are settled first."""
     principal.require_unit(body.unit)
 

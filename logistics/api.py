@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import JSONResponse
 
 from catalog.public import Item, get_item, record_title
 from ils.auth.principal import Principal
@@ -213,7 +212,7 @@ def _crate_read(session: WriteSession, trip: CrateTrip) -> CrateRead:
 
 @router.post("/crates/{code}/pack", response_model=CrateRead, tags=["crates"])
 def pack_crate(code: str, body: PackBody, session: WriteSession, now: Now, principal: CrateWriter,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+               idempotency_key: IdempotencyKey = None) -> Response:
     """Scan a copy in transit into a crate for its next hop (a new crate code registers the crate)."""
     principal.require_unit(body.unit)
 
@@ -225,7 +224,7 @@ def pack_crate(code: str, body: PackBody, session: WriteSession, now: Now, princ
 
 @router.post("/crates/{code}/close", response_model=CrateRead, tags=["crates"])
 def close_crate(code: str, session: WriteSession, now: Now, principal: CrateWriter,
-                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                idempotency_key: IdempotencyKey = None) -> Response:
     """Close the crate; the answer is its manifest, to print and put in the crate."""
 
     def run() -> tuple[int, CrateRead]:
@@ -236,7 +235,7 @@ def close_crate(code: str, session: WriteSession, now: Now, principal: CrateWrit
 
 @router.post("/crates/{code}/load", response_model=CrateRead, tags=["crates"])
 def load_crate(code: str, body: LoadBody, session: WriteSession, now: Now, principal: CrateWriter,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+               idempotency_key: IdempotencyKey = None) -> Response:
     """The driver loads the closed crate onto the day's run of a route."""
 
     def run() -> tuple[int, CrateRead]:
@@ -247,7 +246,7 @@ def load_crate(code: str, body: LoadBody, session: WriteSession, now: Now, princ
 
 @router.post("/crates/{code}/receive", response_model=Reconciliation, tags=["crates"])
 def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now: Now, principal: CrateWriter,
-                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                  idempotency_key: IdempotencyKey = None) -> Response:
     """Open the crate at its destination: copies at the end of their journey are received (a hold
     waiting for one becomes ready), copies passing through wait to be packed for the next leg;
     the answer reconciles the crate against its manifest."""
@@ -276,7 +275,7 @@ Distributor = Annotated[Principal, Depends(require("items:write"))]
 
 @router.post("/distribution/plans", response_model=DistributionRead, status_code=201, tags=["distribution"])
 def create_plan(body: DistributionCreate, session: WriteSession, now: Now, principal: Distributor,
-                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                idempotency_key: IdempotencyKey = None) -> Response:
     """Allocate copies (new stock at the 总馆, or a collection to rotate) to units; nothing moves
     until the plan is executed."""
 
@@ -293,7 +292,7 @@ def get_plan(plan_id: int, session: ReadSession, _: Reader) -> DistributionRead:
 
 @router.post("/distribution/plans/{plan_id}/execute", response_model=DistributionRead, tags=["distribution"])
 def execute_plan(plan_id: int, session: WriteSession, now: Now, principal: Distributor,
-                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+                 idempotency_key: IdempotencyKey = None) -> Response:
     """Send every copy of the plan to its unit (a transit with the plan's purpose)."""
 
     def run() -> tuple[int, DistributionRead]:
