@@ -14,6 +14,14 @@ from ils.network.snapshot import network
 from logistics.public import Move
 
 
+def _title(session: Session, record_id: int) -> str:
+    """The record's title, read once per request (a check-in answer names it twice)."""
+    titles: dict[int, str] = session.info.setdefault("titles", {})
+    if record_id not in titles:
+        titles[record_id] = record_title(session, record_id)
+    return titles[record_id]
+
+
 def _item(session: Session, item_id: int) -> Item:
     item = session.get(Item, item_id)
     assert item is not None
@@ -27,7 +35,7 @@ def loan_read(session: Session, loan: Loan, today: date, hold_id: int | None = N
     card = card or repo.patron_card_map(session, [loan.patron_id])[loan.patron_id][0]
     end = loan.returned_at.date() if loan.returned_at else today
     return LoanRead(
-        id=loan.id, barcode=item.barcode, record_id=item.record_id, title=record_title(session, item.record_id),
+        id=loan.id, barcode=item.barcode, record_id=item.record_id, title=_title(session, item.record_id),
         call_number=item.call_number,
         card=card, unit=units[loan.unit_id].code, status=loan.status,  # type: ignore[arg-type]
         checked_out_at=loan.checked_out_at, due_on=loan.due_on,
@@ -41,7 +49,7 @@ def hold_read(session: Session, hold: Hold) -> HoldRead:
     units = network(session).units
     card = repo.patron_card_map(session, [hold.patron_id])[hold.patron_id][0]
     return HoldRead(
-        id=hold.id, card=card, record_id=hold.record_id, title=record_title(session, hold.record_id),
+        id=hold.id, card=card, record_id=hold.record_id, title=_title(session, hold.record_id),
         item_level=hold.item_level,
         barcode=_item(session, hold.item_id).barcode if hold.item_id else None,
         target_barcode=_item(session, hold.target_item_id).barcode if hold.target_item_id else None,
@@ -70,7 +78,7 @@ def move_read(session: Session, item: Item, move: Move) -> MoveRead:
                           to_unit=units[move.transit.to_unit_id].code, reason=move.transit.reason,
                           status=move.transit.status) if move.transit is not None else None
     return MoveRead(
-        barcode=item.barcode, title=record_title(session, item.record_id), call_number=item.call_number,
+        barcode=item.barcode, title=_title(session, item.record_id), call_number=item.call_number,
         disposition=move.disposition,  # type: ignore[arg-type]
         destination_unit=destination.code, destination_name=destination.name,
         instruction=instruction(move, destination.name, hold), hold=hold, transit=transit,
