@@ -65,7 +65,8 @@ def list_transits(
     _: Reader,
     from_unit: Annotated[str | None, Query(alias="from", description="Unit the copies leave")] = None,
     to_unit: Annotated[str | None, Query(alias="to", description="Unit the copies go to")] = None,
-    status: Literal["open", "received", "cancelled", "to_send", "expected", "late", "lost"] | None = "open",
+    status: Literal["open", "received", "cancelled", "to_send", "expected", "expected_today", "late",
+                    "lost"] | None = "open",
     unit: Annotated[str | None, Query(description="With to_send, expected, late or lost: the unit concerned")] = None,
     lost_after_days: Annotated[int, Query(ge=1, le=365)] = 14,
     barcode: str | None = None,
@@ -73,7 +74,8 @@ def list_transits(
 ) -> list[TransitRead]:
     """Transits, oldest first. ``status`` is a transit's own state (open, received, cancelled) or a
     desk's view of the open ones: ``to_send`` (copies at ``unit`` not yet packed in a crate),
-    ``expected`` (coming to ``unit``), ``late`` (past their promised day), ``lost`` (more than
+    ``expected`` (coming to ``unit``), ``expected_today`` (promised there today), ``late`` (past
+    their promised day), ``lost`` (more than
     ``lost_after_days`` past it: look for them, or mark them missing)."""
     item_id = get_item(session, barcode).id if barcode is not None else None
     here = unit_by_code(session, unit).id if unit else None
@@ -82,9 +84,10 @@ def list_transits(
     rows = repo.transits(
         session, from_unit_id=unit_by_code(session, from_unit).id if from_unit else None,
         to_unit_id=(unit_by_code(session, to_unit).id if to_unit else
-                    here if status in ("expected", "late", "lost") else None),
+                    here if status in ("expected", "expected_today", "late", "lost") else None),
         status=own, item_id=item_id, limit=limit,
         at_unit_id=here if status == "to_send" else None, unpacked=status == "to_send",
+        promised_on=today if status == "expected_today" else None,
         promised_before=(today if status == "late" else
                          today - timedelta(days=lost_after_days) if status == "lost" else None),
     )

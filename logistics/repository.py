@@ -22,8 +22,10 @@ def open_transit(session: Session, item_id: int) -> Transit | None:
 def transits(session: Session, *, from_unit_id: int | None = None, to_unit_id: int | None = None,
              status: str | None = None, item_id: int | None = None, limit: int = 500,
              promised_before: date | None = None, at_unit_id: int | None = None,
-             unpacked: bool = False) -> Sequence[Transit]:
+             unpacked: bool = False, promised_on: date | None = None) -> Sequence[Transit]:
     query = select(Transit)
+    if promised_on is not None:
+        query = query.where(Transit.promised_on == promised_on)
     if promised_before is not None:
         query = query.where(Transit.promised_on < promised_before)
     if at_unit_id is not None:  # the copy is at this unit now (its first stop, or a hub on the way)

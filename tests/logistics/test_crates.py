@@ -135,8 +135,10 @@ def test_desk_views_of_transits_and_the_network_figures(client, db, clock):
     _post(lib, "/api/v1/crates/A/pack", {"barcode": "B1", "unit": "DC-TD"})
     assert view("to_send", "DC-TD") == ["B2"]  # B1 is packed
     assert view("expected", "DC") == ["B1", "B2"]
-    assert view("late", "DC") == []
-    lib.advance(clock, days=3)  # Thursday: past the promise
+    assert view("expected_today", "DC") == []  # promised for Wednesday
+    lib.advance(clock, days=2)  # Wednesday
+    assert view("expected_today", "DC") == ["B1", "B2"] and view("late", "DC") == []
+    lib.advance(clock, days=1)  # Thursday: past the promise
     assert view("late", "DC") == ["B1", "B2"] and view("lost", "DC", lost_after_days=1) == []
     lib.receive("B2", "DC")
     figures = client.get("/api/v1/transits/figures", headers=lib.desk, params={"days": 7}).json()
