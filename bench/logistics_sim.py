@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from ils.network.calendar import is_open_on  # noqa: E402
 from logistics.placement import Facts, stays  # noqa: E402
+from logistics.timetable import Path as TravelPath  # noqa: E402
 from logistics.timetable import RouteInfo, Timetable  # noqa: E402
 
 SYSTEM = "DC"
@@ -121,7 +122,6 @@ class World:
         self.rng = random.Random(args.seed)  # the same demand for every policy
         self.start = date(2026, 1, 5)
         self.result = Result()
-        self.paths: dict[tuple[int, int, date], object] = {}
         lending = [u for u in units.values() if u.level != "center"]
         # Demand follows population, weighted towards the 总馆 and town-centre units.
         town = {"DC", "DC-TD", "DC-BG", "DC-SF"}
@@ -169,11 +169,8 @@ class World:
         self.seq += 1
         heapq.heappush(self.events, (day, self.seq, kind, copy.id, unit))
 
-    def path(self, a: int, b: int, day: date):  # type: ignore[no-untyped-def]
-        key = (a, b, day)
-        if key not in self.paths:
-            self.paths[key] = self.table.path(a, b, day)
-        return self.paths[key]
+    def path(self, a: int, b: int, day: date) -> TravelPath | None:
+        return self.table.path(a, b, day)  # the timetable remembers the paths it has searched
 
     def send(self, copy: Copy, to: int, day: date, then: str) -> date:
         """Put the copy on the road; returns the day it arrives."""
@@ -182,8 +179,8 @@ class World:
         if path is None:  # no van connects them: a staff car, a week
             arrives = day + timedelta(days=7)
         else:
-            arrives = path.promised_on  # type: ignore[attr-defined]
-            for hop in path.hops:  # type: ignore[attr-defined]
+            arrives = path.promised_on
+            for hop in path.hops:
                 self.result.crate_legs.add((hop.day, hop.route_code, hop.from_unit_id, hop.to_unit_id))
         self.off_shelf(copy)
         copy.state = "road"
@@ -194,7 +191,7 @@ class World:
         u = self.units[unit]
         for offset in range(30):
             candidate = day + timedelta(days=offset)
-            if is_open_on(u.hours, set(u.closed), candidate):
+            if is_open_on(u.hours, u.closed, candidate):
                 return candidate
         return day
 
@@ -226,7 +223,7 @@ class World:
         if shelf:  # the copy the vans bring soonest
             def arrival(c: Copy) -> date:
                 p = self.path(c.at, unit, day)
-                return p.promised_on if p is not None else day + timedelta(days=7)  # type: ignore[attr-defined]
+                return p.promised_on if p is not None else day + timedelta(days=7)
             best = min(shelf, key=lambda c: (arrival(c), c.id))
             best_arrival = self.send(best, unit, day, "ready")
             self.result.hold_days.append((best_arrival - day).days)
@@ -278,7 +275,7 @@ class World:
 
             away = self.away[copy.home]
             p = self.path(unit, copy.home, day)
-            trip = (p.promised_on - day).days if p is not None else 7  # type: ignore[attr-defined]
+            trip = (p.promised_on - day).days if p is not None else 7
             facts = Facts("adaptive", True, load_here=self.shelf[unit], demand_here=demand(unit),
                           demand_home=demand(copy.home), trip_days=trip,
                           home_share=1.0 - away / self.owned[copy.home] if self.owned[copy.home] else 1.0)
@@ -304,7 +301,7 @@ class World:
                     self.arrive(kind, copy, unit, day)
             for unit in units:
                 u = self.units[unit]
-                if not is_open_on(u.hours, set(u.closed), day):
+                if not is_open_on(u.hours, u.closed, day):
                     continue
                 # Open days carry the week's demand (a point open 3 days sees it on those days).
                 open_days = sum(1 for d in u.hours.values() if d) or 1

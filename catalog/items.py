@@ -53,11 +53,8 @@ def set_status(session: Session, barcode: str, status: str, now: datetime, actor
         codes = units_repo.code_map(session)
         record_event(session, "item.status", f"item:{barcode}", actor=actor, now=now,
                      unit_code=codes[item.current_unit_id], before={"status": item.status}, after={"status": status})
-        item.status = status
-        item.version += 1
-        item.updated_at = now
+        move_item(session, item, now, status=status)
         session.flush()
-        records_changed(session, f"item:{barcode}:{item.version}", now, holdings=[item.record_id])
     return item
 
 

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from catalog.public import (
     Item,
     get_item,
-    get_record,
     items_of_record,
     lock_item_id,
     move_item,
+    record_title,
 )
 from circulation import repository as repo
 from circulation.blocks import NO_OVERRIDE, Block, Override, settle
@@ -55,8 +55,9 @@ READY_TOPIC = "holds.ready"
 NOT_HOLDABLE = frozenset({"withdrawn", "lost", "missing", "damaged"})
 
 
-def hold_detail(session: Session, ctx: Context, hold: Hold) -> dict[str, Any]:
-    card, name = repo.patron_card_map(session, [hold.patron_id])[hold.patron_id]
+def hold_detail(session: Session, ctx: Context, hold: Hold, patron: Patron | None = None) -> dict[str, Any]:
+    card, name = ((patron.card_number, patron.name) if patron is not None
+                  else repo.patron_card_map(session, [hold.patron_id])[hold.patron_id])
     return {"hold_id": hold.id, "card": card, "name": name, "pickup_unit": ctx.code(hold.pickup_unit_id),
             "shelf_expires_on": hold.shelf_expires_on.isoformat() if hold.shelf_expires_on else None}
 
@@ -86,24 +87,33 @@ def make_ready(session: Session, ctx: Context, hold: Hold, item: Item, actor: st
     session.flush()
     _event(session, "hold.ready", hold, ctx, actor, pickup.id, {"status": before}, barcode=item.barcode,
            shelf_expires_on=hold.shelf_expires_on.isoformat())
-    record = get_record(session, hold.record_id)
     emit(session, READY_TOPIC, f"hold:{hold.id}", {
         "hold_id": hold.id, "card": patron.card_number, "name": patron.name, "phone": patron.phone,
-        "email": patron.email, "title": record.title, "barcode": item.barcode, "pickup_unit": pickup.code,
-        "pickup_name": pickup.name, "shelf_expires_on": hold.shelf_expires_on.isoformat(),
+        "email": patron.email, "title": record_title(session, hold.record_id), "barcode": item.barcode,
+        "pickup_unit": pickup.code, "pickup_name": pickup.name, "shelf_expires_on": hold.shelf_expires_on.isoformat(),
     }, ctx.now)
-    return Move("hold_shelf", pickup.id, detail=hold_detail(session, ctx, hold))
+    return Move("hold_shelf", pickup.id, detail=hold_detail(session, ctx, hold, patron))
+
+
+def send_to_pickup(session: Session, ctx: Context, hold: Hold, item: Item, from_unit_id: int, actor: str) -> Move:
+    """The hold's copy travels from ``from_unit_id`` to the pickup unit: trapped elsewhere, sent on
+    to a changed pickup unit, or taken back to a hold shelf it strayed from."""
+    HOLD_STATES.move(hold, "in_transit")
+    hold.ready_at, hold.shelf_expires_on = None, None
+    transit = send(session, item, from_unit_id, hold.pickup_unit_id, "hold", actor, ctx.now,
+                   reference=f"hold:{hold.id}")
+    return Move("transit", hold.pickup_unit_id, transit, detail=hold_detail(session, ctx, hold))
 
 
 def _trap(session: Session, ctx: Context, hold: Hold, item: Item, at_unit_id: int, actor: str) -> Move:
     hold.item_id, hold.trapped_at, hold.target_item_id = item.id, ctx.now, None
     if hold.pickup_unit_id == at_unit_id:
         return make_ready(session, ctx, hold, item, actor)
-    HOLD_STATES.move(hold, "in_transit")
-    transit = send(session, item, at_unit_id, hold.pickup_unit_id, "hold", actor, ctx.now, reference=f"hold:{hold.id}")
+    move = send_to_pickup(session, ctx, hold, item, at_unit_id, actor)
+    assert move.transit is not None
     _event(session, "hold.trapped", hold, ctx, actor, at_unit_id, {"status": "waiting"}, barcode=item.barcode,
-           transit_id=transit.id)
-    return Move("transit", hold.pickup_unit_id, transit, detail=hold_detail(session, ctx, hold))
+           transit_id=move.transit.id)
+    return move
 
 
 def trap(session: Session, ctx: Context, item: Item, at_unit_id: int, actor: str,
@@ -147,9 +157,7 @@ def _on_arrival(session: Session, item: Item, transit: Transit, actor: str, now:
         if hold is not None and hold.status == "in_transit" and hold.item_id == item.id:
             if hold.pickup_unit_id == transit.to_unit_id:
                 return make_ready(session, ctx, hold, item, actor)
-            onward = send(session, item, transit.to_unit_id, hold.pickup_unit_id, "hold", actor, now,
-                          reference=f"hold:{hold.id}")
-            return Move("transit", hold.pickup_unit_id, onward, detail=hold_detail(session, ctx, hold))
+            return send_to_pickup(session, ctx, hold, item, transit.to_unit_id, actor)
     return trap(session, ctx, item, transit.to_unit_id, actor)
 
 
@@ -255,7 +263,7 @@ def place(session: Session, request: HoldRequest, principal: Principal, now: dat
     item = get_item(session, request.barcode) if request.barcode else None
     record_id = item.record_id if item is not None else request.record_id
     assert record_id is not None
-    get_record(session, record_id)
+    record_title(session, record_id)  # the title must exist
     lock_keys(session, "record", [str(record_id)])  # see ``trap``
     copies = [item] if item is not None else list(items_of_record(session, record_id))
     blocks = _blocks_for_hold(session, ctx, patron, record_id, copies, pickup.id)
@@ -268,7 +276,8 @@ def place(session: Session, request: HoldRequest, principal: Principal, now: dat
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # the same reader placed it at another desk a moment ago
-        raise Conflict("HOLD_BLOCKED", "已预约此书", blocks=[Block("HOLD_ALREADY_PLACED", "已预约此书").to_dict()]) from exc
+        placed = Block("HOLD_ALREADY_PLACED", "已预约此书")
+        raise Conflict("HOLD_BLOCKED", placed.detail, blocks=[placed.to_dict()]) from exc
     target(session, ctx, hold, patron)
     _event(session, "hold.placed", hold, ctx, principal.label, pickup.id, None, card=patron.card_number,
            record_id=record_id, barcode=item.barcode if item is not None else None, overrides=overrides)
@@ -342,10 +351,7 @@ def change(session: Session, hold_id: int, principal: Principal, now: datetime, 
             _event(session, "hold.pickup_changed", hold, ctx, principal.label, new.id,
                    {"pickup_unit": ctx.code(old)}, pickup_unit=new.code)
             if hold.status == "ready" and item is not None:
-                HOLD_STATES.move(hold, "in_transit")
-                hold.ready_at, hold.shelf_expires_on = None, None
-                transit = send(session, item, old, new.id, "hold", principal.label, now, reference=f"hold:{hold.id}")
-                move = Move("transit", new.id, transit, detail=hold_detail(session, ctx, hold))
+                move = send_to_pickup(session, ctx, hold, item, old, principal.label)
             elif hold.status == "waiting":
                 target(session, ctx, hold, patron)
     session.flush()

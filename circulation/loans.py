@@ -19,7 +19,7 @@ from catalog.public import Item, get_item, lock_item, move_item
 from circulation import fines, holds
 from circulation import repository as repo
 from circulation.blocks import NO_OVERRIDE, Block, Override, settle
-from circulation.models import HOLD_STATES, LOAN_STATES, Fine, Hold, Loan, Patron
+from circulation.models import LOAN_STATES, Fine, Hold, Loan, Patron
 from circulation.network import Context
 from circulation.patrons import get_patron
 from circulation.policy import Rule
@@ -27,8 +27,8 @@ from circulation.standing import patron_blocks
 from ils.auth.principal import Principal
 from ils.errors import Conflict
 from ils.events import record_event
-from ils.network.snapshot import UnitInfo
-from logistics.public import Move, abandon, close_open, open_transit, receive, send
+from ils.network.snapshot import UnitInfo, unit_by_code
+from logistics.public import Move, abandon, close_open, open_transit, receive
 
 NOT_LOANABLE = frozenset({"processing", "damaged", "lost", "missing"})
 
@@ -61,6 +61,12 @@ class CheckoutDecision:
         return not self.blocks
 
 
+def _current_loan(session: Session, item: Item) -> Loan | None:
+    """The copy's loan not yet returned. Only a copy on loan, lost or missing (claimed returned)
+    can have one, so the query is skipped for every other copy (most check-outs)."""
+    return repo.active_loan(session, item.id) if item.status in ("on_loan", "lost", "missing") else None
+
+
 def _item_blocks(item: Item, patron: Patron, current: Loan | None, trapped: Hold | None) -> list[Block]:
     blocks: list[Block] = []
     if current is not None and current.status == "open":
@@ -83,8 +89,7 @@ def _decide(session: Session, ctx: Context, request: CheckoutRequest, *, lock: b
     patron = get_patron(session, request.card, lock=lock)
     rule = ctx.rule(patron.category_code, item.item_type, unit)
     loans = repo.open_loans(session, patron.id)
-    # Only a copy on loan, lost or missing (claimed returned) can have a loan not returned.
-    current = repo.active_loan(session, item.id) if item.status in ("on_loan", "lost", "missing") else None
+    current = _current_loan(session, item)
     blocks = patron_blocks(session, patron, rule, loans, ctx.rules_by_id, ctx.today)
     if request.proxy_card:
         proxy = get_patron(session, request.proxy_card)
@@ -179,7 +184,7 @@ def checkin(session: Session, barcode: str, unit_code: str, actor: str, now: dat
         raise Conflict("ITEM_DAMAGED", f"copy {barcode} is marked damaged; mark it available first")
     before = {"status": item.status, "unit": ctx.code(item.current_unit_id)}
     outcome = CheckinOutcome(item, unit, Move("shelve", unit.id))
-    loan = repo.active_loan(session, item.id)
+    loan = _current_loan(session, item)
     if loan is not None:
         was = _close_loan(session, ctx, loan, unit.id, actor)
         if was == "lost":
@@ -210,21 +215,15 @@ def _route_in_hand(session: Session, ctx: Context, item: Item, unit: UnitInfo, a
         transit = open_transit(session, item.id)
         if transit is not None and (transit.to_unit_id == unit.id or transit.reason == "hold"):
             # At its destination (received, even if early), or a hold's copy passing through.
-            return receive(session, item, unit.id, actor, ctx.now)
+            return receive(session, item, unit.id, actor, ctx.now, transit)
     elif item.status == "on_hold_shelf":
         hold = repo.trapped_hold(session, item.id)
         if hold is not None and hold.status == "ready":
             if hold.pickup_unit_id == unit.id:
                 return Move("hold_shelf", unit.id, detail=holds.hold_detail(session, ctx, hold))
-            # The copy strayed from its hold shelf: back it goes.
-            HOLD_STATES.move(hold, "in_transit")
-            hold.ready_at, hold.shelf_expires_on = None, None
-            transit = send(session, item, unit.id, hold.pickup_unit_id, "hold", actor, ctx.now,
-                           reference=f"hold:{hold.id}")
-            return Move("transit", hold.pickup_unit_id, transit, detail=holds.hold_detail(session, ctx, hold))
-    if item.status != "available" or item.current_unit_id != unit.id:
-        if item.status not in ("on_loan", "in_transit", "on_hold_shelf"):
-            move_item(session, item, ctx.now, status="available", current_unit_id=unit.id)
+            return holds.send_to_pickup(session, ctx, hold, item, unit.id, actor)  # it strayed: back it goes
+    if item.status not in ("on_loan", "in_transit", "on_hold_shelf"):
+        move_item(session, item, ctx.now, status="available", current_unit_id=unit.id)  # found, or moved by hand
     return holds.route_copy(session, ctx, item, unit.id, actor)
 
 
@@ -238,10 +237,11 @@ class RenewRequest:
     override: Override = NO_OVERRIDE
 
 
-def renew(session: Session, request: RenewRequest, principal: Principal, now: datetime) -> tuple[Loan, list[dict[str, str]]]:
+def renew(session: Session, request: RenewRequest, principal: Principal,
+          now: datetime) -> tuple[Loan, list[dict[str, str]]]:
     ctx = Context.load(session, now)
     item = lock_item(session, request.barcode)
-    loan = repo.active_loan(session, item.id)
+    loan = _current_loan(session, item)
     if loan is None or loan.status != "open":
         raise Conflict("RENEW_BLOCKED", "此册未借出", blocks=[Block("LOAN_NOT_FOUND", "此册未借出").to_dict()])
     patron = repo.lock_patron_by_id(session, loan.patron_id)
@@ -275,7 +275,7 @@ def _mark(session: Session, barcode: str, loan_status: str, item_status: str, ki
           now: datetime, unit_code: str | None) -> tuple[Loan, Fine | None]:
     ctx = Context.load(session, now)
     item = lock_item(session, barcode)
-    loan = repo.active_loan(session, item.id)
+    loan = _current_loan(session, item)
     if loan is None:
         raise Conflict("LOAN_NOT_FOUND", f"copy {barcode} is not on loan")
     if loan.status == loan_status:
@@ -296,7 +296,8 @@ def _mark(session: Session, barcode: str, loan_status: str, item_status: str, ki
     return loan, fine
 
 
-def mark_lost(session: Session, barcode: str, actor: str, now: datetime, unit_code: str | None = None) -> tuple[Loan, Fine | None]:
+def mark_lost(session: Session, barcode: str, actor: str, now: datetime,
+              unit_code: str | None = None) -> tuple[Loan, Fine | None]:
     """The reader reports the copy lost: the loan stays on their record, the copy is charged
     at the rule's share of its price, and the charge is waived if the copy turns up."""
     return _mark(session, barcode, "lost", "lost", "loan.lost", actor, now, unit_code)
@@ -311,8 +312,7 @@ def mark_claims_returned(session: Session, barcode: str, actor: str, now: dateti
 
 def receive_copy(session: Session, barcode: str, unit_code: str, actor: str, now: datetime) -> CheckinOutcome:
     """Scan in a copy that arrives by transit (the transit must be open)."""
-    ctx = Context.load(session, now)
-    unit = ctx.unit_by_code(unit_code)
+    unit = unit_by_code(session, unit_code)
     item = lock_item(session, barcode)
     return CheckinOutcome(item, unit, receive(session, item, unit.id, actor, now))
 

@@ -51,7 +51,7 @@ class Context:
         return resolve(self.rules, Situation(category, item_type, unit.level, unit.code))
 
     def due_on(self, unit: UnitInfo, loan_days: int) -> date:
-        return due_date(unit.hours, set(unit.closed), self.today, loan_days)
+        return due_date(unit.hours, unit.closed, self.today, loan_days)
 
     def shelf_until(self, unit: UnitInfo, shelf_days: int) -> date:
-        return after_open_days(unit.hours, set(unit.closed), self.today, shelf_days)
+        return after_open_days(unit.hours, unit.closed, self.today, shelf_days)

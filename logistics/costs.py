@@ -39,7 +39,6 @@ class CostModel:
         self.places = {p.id: p for p in places}
         self._area = {p.id: self._find_area(p.id) for p in self.places.values()}
         self.timetable = timetable
-        self._days: dict[tuple[int, int, date], int | None] = {}
 
     def _find_area(self, unit_id: int) -> int:
         place = self.places[unit_id]
@@ -68,15 +67,9 @@ class CostModel:
             return SAME_UNIT
         table = self.timetable
         if today is not None and table is not None and table.serves(from_id) and table.serves(to_id):
-            key = (from_id, to_id, today)
-            if key not in self._days:
-                if len(self._days) > 100_000:
-                    self._days.clear()
-                path = table.path(from_id, to_id, today)
-                self._days[key] = (path.promised_on - today).days if path is not None else None
-            days = self._days[key]
-            if days is not None:
-                return days
+            path = table.path(from_id, to_id, today)
+            if path is not None:
+                return (path.promised_on - today).days
         return self.tree_cost(from_id, to_id)
 
 

@@ -67,6 +67,9 @@ class Timetable:
     calendars: Mapping[int, tuple[Mapping[str, list[str]], frozenset[date]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Paths asked for today are asked again (every return between the same two units, and
+        # hold targeting compares several copies): each is searched once per timetable.
+        self._paths: dict[tuple[int, int, date], Path | None] = {}
         self._at: dict[int, list[tuple[RouteInfo, int]]] = {}
         for route in self.routes:
             for position, unit_id in enumerate(route.stops):
@@ -87,10 +90,18 @@ class Timetable:
         hours, closed = self.calendars.get(unit_id, ({}, frozenset()))
         if not hours:
             return day
-        return next_open_day(hours, set(closed), day) or day
+        return next_open_day(hours, closed, day) or day
 
     def path(self, from_unit_id: int, to_unit_id: int, sent_on: date) -> Path | None:
         """The earliest-arriving path, leaving no earlier than the day after ``sent_on``."""
+        key = (from_unit_id, to_unit_id, sent_on)
+        if key not in self._paths:
+            if len(self._paths) > 100_000:
+                self._paths.clear()
+            self._paths[key] = self._search(from_unit_id, to_unit_id, sent_on)
+        return self._paths[key]
+
+    def _search(self, from_unit_id: int, to_unit_id: int, sent_on: date) -> Path | None:
         if from_unit_id == to_unit_id:
             return Path((), sent_on, sent_on)
         limit = sent_on + timedelta(days=HORIZON_DAYS)

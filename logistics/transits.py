@@ -75,7 +75,7 @@ def abandon(session: Session, item: Item, status: str, at_unit_id: int | None, a
     for handler in _abandon_handlers:
         handler(session, item, transit, actor, now)
     where = at_unit_id or transit.from_unit_id
-    close_open(session, item, where, "cancelled", actor, now)
+    _close(session, item, transit, where, "cancelled", actor, now)
     move_item(session, item, now, status=status, current_unit_id=where)
     record_event(session, f"transit.{status}", f"item:{item.barcode}", actor=actor, now=now,
                  unit_code=_code(session, where), before={"status": "in_transit"},
@@ -102,13 +102,17 @@ def close_open(session: Session, item: Item, at_unit_id: int, status: str, actor
     if item.status != "in_transit":  # only a travelling copy has an open transit (the audit checks it)
         return None
     transit = repo.open_transit(session, item.id)
-    if transit is None:
-        return None
+    if transit is not None:
+        _close(session, item, transit, at_unit_id, status, actor, now)
+    return transit
+
+
+def _close(session: Session, item: Item, transit: Transit, at_unit_id: int, status: str, actor: str,
+           now: datetime) -> None:
     TRANSIT_STATES.move(transit, status)
     transit.closed_at, transit.closed_by, transit.closed_unit_id = now, actor, at_unit_id
     session.flush()
     _transit_event(session, f"transit.{status}", item, transit, actor, now, at_unit_id, before={"status": "open"})
-    return transit
 
 
 def send(session: Session, item: Item, from_unit_id: int, to_unit_id: int, reason: str, actor: str, now: datetime,
@@ -132,17 +136,19 @@ def send(session: Session, item: Item, from_unit_id: int, to_unit_id: int, reaso
     return transit
 
 
-def receive(session: Session, item: Item, at_unit_id: int, actor: str, now: datetime) -> Move:
+def receive(session: Session, item: Item, at_unit_id: int, actor: str, now: datetime,
+            transit: Transit | None = None) -> Move:
     """The copy is scanned in at ``at_unit_id``. At its destination the transit closes and the
     copy is handed to the arrival handlers, then to the return policy; anywhere else it is
-    passing through (a hub) and keeps going."""
-    transit = repo.open_transit(session, item.id)
+    passing through (a hub) and keeps going. ``transit`` is the open transit if the caller has
+    read it already."""
+    transit = transit or repo.open_transit(session, item.id)
     if transit is None:
         raise Conflict("TRANSIT_NOT_FOUND", f"copy {item.barcode} has no open transit", extra={"status": item.status})
     if transit.to_unit_id != at_unit_id:
         move_item(session, item, now, current_unit_id=at_unit_id)
         return Move("transit", transit.to_unit_id, transit)
-    close_open(session, item, at_unit_id, "received", actor, now)
+    _close(session, item, transit, at_unit_id, "received", actor, now)
     move_item(session, item, now, status="available", current_unit_id=at_unit_id)
     for handler in _arrival_handlers:
         move = handler(session, item, transit, actor, now)

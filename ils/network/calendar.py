@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date, timedelta
 
 from ils.errors import InvalidInput
@@ -46,12 +47,12 @@ def hours_per_week(hours: Mapping[str, Iterable[str]]) -> float:
     return round(minutes / 60, 2)
 
 
-def is_open_on(hours: Mapping[str, Iterable[str]], closed: set[date], day: date) -> bool:
+def is_open_on(hours: Mapping[str, Iterable[str]], closed: AbstractSet[date], day: date) -> bool:
     return day not in closed and bool(hours.get(WEEKDAYS[day.weekday()]))
 
 
 def next_open_day(
-    hours: Mapping[str, Iterable[str]], closed: set[date], day: date, *, max_days: int = 366
+    hours: Mapping[str, Iterable[str]], closed: AbstractSet[date], day: date, *, max_days: int = 366
 ) -> date | None:
     """The first day on or after ``day`` the unit opens; None if it never opens within a year."""
     for offset in range(max_days):
@@ -61,7 +62,7 @@ def next_open_day(
     return None
 
 
-def due_date(hours: Mapping[str, Iterable[str]], closed: set[date], start: date, loan_days: int) -> date:
+def due_date(hours: Mapping[str, Iterable[str]], closed: AbstractSet[date], start: date, loan_days: int) -> date:
     """A loan's due date: ``loan_days`` calendar days after ``start``, moved on to the unit's
     next open day, so it never falls on a day the reader could not return the book."""
     target = start + timedelta(days=loan_days)
@@ -71,7 +72,7 @@ def due_date(hours: Mapping[str, Iterable[str]], closed: set[date], start: date,
     return moved
 
 
-def after_open_days(hours: Mapping[str, Iterable[str]], closed: set[date], start: date, open_days: int) -> date:
+def after_open_days(hours: Mapping[str, Iterable[str]], closed: AbstractSet[date], start: date, open_days: int) -> date:
     """The day on which ``open_days`` days the unit is open have passed after ``start``: how long
     a copy waits on the hold shelf, so a reader of a point open twice a week gets as many
     chances to collect it as one of the 总馆."""
