@@ -12,8 +12,11 @@ from catalog.items import (
 )
 from catalog.models import ITEM_STATUSES, ITEM_TYPES, Item, Record
 from catalog.records import get_record, read_record, record_title
+from catalog.search.engine import SearchQuery, SearchResult
+from catalog.search.service import get_engine as search_engine
 
 __all__ = [
     "ITEM_STATUSES", "ITEM_TYPES", "TRANSITIONS", "Item", "Record", "check_transition", "get_item", "get_record",
     "items_of_record", "lock_item", "lock_item_id", "move_item", "read_item", "read_record", "record_title",
+    "SearchQuery", "SearchResult", "search_engine",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ils import errors
@@ -100,13 +100,19 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
 
+    from ils.web.routes import error_page, install, is_page
+
     @app.exception_handler(errors.DomainError)
-    async def _domain_error(_: Request, exc: errors.DomainError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: errors.DomainError) -> Response:
+        if is_page(request):
+            return await error_page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):
+            return await error_page(request, errors.InvalidInput("VALIDATION_FAILED", "the form is incomplete"))
         details: list[dict[str, Any]] = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]
@@ -117,15 +123,11 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        if is_page(request):
+            return await error_page(request, errors.DomainError(code, str(exc.detail), http_status=exc.status_code))
         return JSONResponse({"error": code, "detail": str(exc.detail), "blocks": []}, status_code=exc.status_code)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        # Until the web pages arrive, someone opening the service in a browser lands on the
-        # interactive API documentation rather than a bare 404.
-        return RedirectResponse("/docs")
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, Any]:
@@ -143,4 +145,5 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(circulation_router)
     app.include_router(desk_router)
     app.include_router(logistics_router)
+    install(app)
     return app

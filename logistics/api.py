@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from catalog.public import Item, get_item, record_title
+from catalog.public import get_item
 from ils.auth.principal import Principal
 from ils.config import get_settings
 from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, once, require
 from ils.network.snapshot import network, unit_by_code
-from logistics import crates, distribution, monitoring, policies, routes
+from logistics import crates, distribution, monitoring, policies, routes, views
 from logistics import repository as repo
-from logistics.models import CrateTrip, Route, Transit
+from logistics.models import CrateTrip, Route
 from logistics.schemas import (
     CrateRead,
     CrateReceiveBody,
@@ -45,19 +45,6 @@ PolicyWriter = Annotated[Principal, Depends(require("policies:write"))]
 CrateWriter = Annotated[Principal, Depends(require("transits:write"))]
 
 
-def _read(session: ReadSession, transit: Transit, codes: dict[int, str]) -> TransitRead:
-    item = session.get(Item, transit.item_id)
-    assert item is not None
-    return TransitRead(
-        id=transit.id, barcode=item.barcode, title=record_title(session, item.record_id),
-        call_number=item.call_number, from_unit=codes[transit.from_unit_id], to_unit=codes[transit.to_unit_id],
-        reason=transit.reason, reference=transit.reference, status=transit.status,  # type: ignore[arg-type]
-        created_at=transit.created_at, created_by=transit.created_by, closed_at=transit.closed_at,
-        closed_unit=codes.get(transit.closed_unit_id) if transit.closed_unit_id else None,
-        promised_on=transit.promised_on, path=transit.path,
-    )
-
-
 @router.get("/transits", response_model=list[TransitRead])
 def list_transits(
     session: ReadSession,
@@ -65,8 +52,7 @@ def list_transits(
     _: Reader,
     from_unit: Annotated[str | None, Query(alias="from", description="Unit the copies leave")] = None,
     to_unit: Annotated[str | None, Query(alias="to", description="Unit the copies go to")] = None,
-    status: Literal["open", "received", "cancelled", "to_send", "expected", "expected_today", "late",
-                    "lost"] | None = "open",
+    status: views.TransitView | None = "open",
     unit: Annotated[str | None, Query(description="With to_send, expected, late or lost: the unit concerned")] = None,
     lost_after_days: Annotated[int, Query(ge=1, le=365)] = 14,
     barcode: str | None = None,
@@ -77,22 +63,8 @@ def list_transits(
     ``expected`` (coming to ``unit``), ``expected_today`` (promised there today), ``late`` (past
     their promised day), ``lost`` (more than
     ``lost_after_days`` past it: look for them, or mark them missing)."""
-    item_id = get_item(session, barcode).id if barcode is not None else None
-    here = unit_by_code(session, unit).id if unit else None
-    today = now.astimezone(get_settings().tz).date()
-    own = status if status in ("open", "received", "cancelled") else "open"
-    rows = repo.transits(
-        session, from_unit_id=unit_by_code(session, from_unit).id if from_unit else None,
-        to_unit_id=(unit_by_code(session, to_unit).id if to_unit else
-                    here if status in ("expected", "expected_today", "late", "lost") else None),
-        status=own, item_id=item_id, limit=limit,
-        at_unit_id=here if status == "to_send" else None, unpacked=status == "to_send",
-        promised_on=today if status == "expected_today" else None,
-        promised_before=(today if status == "late" else
-                         today - timedelta(days=lost_after_days) if status == "lost" else None),
-    )
-    codes = {u.id: u.code for u in network(session).units.values()}
-    return [_read(session, t, codes) for t in rows]
+    return views.transit_list(session, now, status=status, from_unit=from_unit, to_unit=to_unit, unit=unit,
+                              lost_after_days=lost_after_days, barcode=barcode, limit=limit)
 
 
 @router.get("/transits/figures", response_model=TransitFigures)

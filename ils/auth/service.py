@@ -25,6 +25,11 @@ def _user_units(session: Session, user_id: int) -> list[str]:
     return sorted(codes[r] for r in rows if r in codes)
 
 
+def assigned_units(session: Session, user_id: int) -> list[str]:
+    """The units a staff account was given (not the units below them)."""
+    return _user_units(session, user_id)
+
+
 def staff_principal(session: Session, user: StaffUser) -> Principal:
     unit_codes: frozenset[str] | None = None
     if user.role == "librarian":

@@ -114,7 +114,8 @@ def test_api_key_with_unknown_scope_is_refused(client, db):
     assert response.status_code == 422 and response.json()["error"] == "SCOPE_INVALID"
 
 
-def test_opening_the_service_in_a_browser_lands_on_the_api_docs(client):
+def test_opening_the_service_in_a_browser_lands_on_the_catalogue_and_the_api_docs_stay_at_docs(client):
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307 and response.headers["location"] == "/docs"
+    assert response.status_code == 303 and response.headers["location"] == "/opac"
     assert client.get("/docs").status_code == 200
+

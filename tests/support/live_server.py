@@ -74,7 +74,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+def live_server(database_url: str, *, workers: int = 1, relay: bool = False,
+                extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``ils serve`` against ``database_url`` and yield its base URL (http://127.0.0.1:port).
 
     The server's stderr (tracebacks of any 500) is printed when the block ends, so a failing
@@ -93,10 +94,11 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
             "ILS_DATA_DIR": data_dir,
             # Upper case: logging.basicConfig in ils.cli.main refuses "warning".
             "ILS_LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
         }
         # ils.cli has no ``__main__`` entry, so ``-m ils.cli`` would exit at once; call main().
         command = [sys.executable, "-c", "from ils.cli import main; main()", "serve", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", str(workers), "--no-relay"]
+                   "--port", str(port), "--workers", str(workers), "--relay" if relay else "--no-relay"]
         with stderr.open("ab") as sink:
             process = subprocess.Popen(command, env=env, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=sink,
                                        start_new_session=True)

@@ -1,0 +1,347 @@
+"""The librarians' desk: check-out (every block at once, with an override for those the role may
+override), check-in with one large instruction per copy and a printable slip, renewals, the
+holds pull list, the hold shelf and its expiries, transits to send and to receive, reader
+registration and lookup. A barcode scanner is a keyboard that types digits and Enter, so every
+scanning page is a form with one focused field."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from catalog.public import get_item
+from circulation import holds, loans, patrons, views
+from circulation import repository as circulation_repo
+from circulation.blocks import NO_OVERRIDE, Override
+from circulation.loans import CheckoutRequest, RenewRequest
+from circulation.patrons import local_date
+from circulation.schemas import PatronCreate
+from ils.auth.service import assigned_units, login_staff
+from ils.errors import DomainError
+from ils.http import Now, ReadSession, WriteSession
+from ils.network.snapshot import network, unit_by_code
+from ils.web.pages import (
+    STAFF_COOKIE,
+    UNIT_COOKIE,
+    AnonymousView,
+    StaffView,
+    View,
+    check_csrf,
+    log_in,
+    log_out,
+    redirect,
+    remember,
+    render,
+    safe_next,
+)
+from logistics.public import transit_list
+
+router = APIRouter(include_in_schema=False)
+Barcode = Annotated[str, Form(max_length=64)]
+Csrf = Annotated[str, Form()]
+
+
+def _error(view: View, exc: DomainError) -> None:
+    view.flash.append(("error", view.t.error(exc.code, exc.detail)))
+
+
+def _names(session: Session) -> dict[str, str]:
+    return {u.code: u.name for u in network(session).units.values()}
+
+
+def _units_of(session: Session, view: View) -> list[tuple[str, str]]:
+    assert view.principal is not None
+    codes = view.principal.unit_codes
+    return sorted((u.code, u.name) for u in network(session).units.values() if codes is None or u.code in codes)
+
+
+def _at_unit(view: View) -> str | None:
+    """The desk's unit, or None when the librarian must choose it first."""
+    return view.unit
+
+
+# ---- logging in and choosing the unit -------------------------------------------------------
+
+@router.get("/desk/login", response_class=HTMLResponse)
+def login_page(view: AnonymousView, next: str | None = None) -> Response:
+    return render(view, "desk/login.html", area="desk", next=safe_next(next, "/desk"), username="")
+
+
+@router.post("/desk/login", response_class=HTMLResponse)
+def login(view: AnonymousView, session: ReadSession, now: Now, username: Annotated[str, Form()],
+          password: Annotated[str, Form()], next: Annotated[str, Form()] = "/desk") -> Response:
+    try:
+        user = login_staff(session, username.strip(), password)
+    except DomainError as exc:
+        _error(view, exc)
+        return render(view, "desk/login.html", status=401, area="desk", next=safe_next(next, "/desk"),
+                      username=username)
+    # A librarian of one branch (and its village points) starts at the branch; someone serving
+    # several units, or every unit, says where they stand today.
+    roots = assigned_units(session, user.id)
+    response = redirect(safe_next(next, "/desk") if len(roots) == 1 else "/desk/unit")
+    log_in(response, STAFF_COOKIE, user.username, "staff", now)
+    if len(roots) == 1:
+        remember(response, UNIT_COOKIE, roots[0])
+    return response
+
+
+@router.post("/desk/logout")
+def logout(view: StaffView, csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    response = redirect("/desk/login")
+    log_out(response, STAFF_COOKIE, UNIT_COOKIE)
+    return response
+
+
+@router.get("/desk/unit", response_class=HTMLResponse)
+def unit_page(view: StaffView, session: ReadSession) -> Response:
+    return render(view, "desk/unit.html", area="desk", units=_units_of(session, view))
+
+
+@router.post("/desk/unit")
+def choose_unit(view: StaffView, session: ReadSession, unit: Annotated[str, Form()], csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    view.principal.require_unit(unit)
+    unit_by_code(session, unit)
+    response = redirect("/desk")
+    remember(response, UNIT_COOKIE, unit)
+    return response
+
+
+# ---- the desk's home ------------------------------------------------------------------------
+
+@router.get("/desk", response_class=HTMLResponse)
+def home(view: StaffView, session: ReadSession, now: Now) -> Response:
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    here = unit_by_code(session, view.unit or "")
+    counts = {
+        "pull": len(circulation_repo.pull_list(session, here.id)),
+        "shelf": len(circulation_repo.holds_at(session, here.id, "ready")),
+        "to_send": len(transit_list(session, now, status="to_send", unit=here.code)),
+        "expected": len(transit_list(session, now, status="expected", unit=here.code)),
+    }
+    return render(view, "desk/home.html", area="desk", unit_name=here.name, counts=counts)
+
+
+# ---- check-out and the reader's page --------------------------------------------------------
+
+def _patron_page(view: View, session: Session, now: Now, card: str | None, status: int = 200,
+                 refused: dict | None = None) -> Response:
+    reader = None
+    if card:
+        try:
+            patron = patrons.get_patron(session, card.strip())
+        except DomainError as exc:
+            _error(view, exc)
+            status = 404
+        else:
+            today = local_date(now)
+            reader = {
+                "patron": patrons.read(session, patron, now, full_id_card=False),
+                "loans": [views.loan_read(session, loan, today)
+                          for loan in circulation_repo.patron_loans(session, patron.id)],
+                "holds": [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)],
+                "owed_fen": circulation_repo.owed_fen(session, patron.id),
+            }
+    return render(view, "desk/checkout.html", status=status, area="desk", card=(card or "").strip(), reader=reader,
+                  refused=refused, names=_names(session))
+
+
+@router.get("/desk/checkout", response_class=HTMLResponse)
+def checkout_page(view: StaffView, session: ReadSession, now: Now, card: str | None = None,
+                  lent: str | None = None, renewed: str | None = None) -> Response:
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    if lent:
+        view.flash.append(("ok", view.t("desk.checkout.lent", barcode=lent)))
+    if renewed:
+        view.flash.append(("ok", view.t("desk.checkout.renewed", barcode=renewed)))
+    return _patron_page(view, session, now, card)
+
+
+@router.post("/desk/checkout", response_class=HTMLResponse)
+def checkout(view: StaffView, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
+             override: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+             override_reason: Annotated[str, Form()] = "", csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    card, barcode = card.strip(), barcode.strip()
+    request = CheckoutRequest(card, barcode, view.unit or "", None,
+                              Override(frozenset(override), override_reason.strip() or None))
+    try:
+        view.principal.require_unit(view.unit or "")
+        loans.checkout(session, request, view.principal, now)
+    except DomainError as exc:
+        session.rollback()
+        if exc.blocks:
+            standing = [b for b in exc.blocks if not b["overridable"]]
+            refused = {"barcode": barcode, "blocks": exc.blocks, "code": exc.code,
+                       "may_override": view.may("circulation:override") and not standing}
+            return _patron_page(view, session, now, card, status=409, refused=refused)
+        _error(view, exc)
+        return _patron_page(view, session, now, card, status=exc.http_status)
+    return redirect(f"/desk/checkout?card={card}&lent={barcode}")
+
+
+@router.post("/desk/renew", response_class=HTMLResponse)
+def renew(view: StaffView, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
+          csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    try:
+        loans.renew(session, RenewRequest(barcode, view.unit, NO_OVERRIDE), view.principal, now)
+    except DomainError as exc:
+        session.rollback()
+        _error(view, exc)
+        for block in exc.blocks:
+            view.flash.append(("error", view.t.error(block["code"], block.get("detail"))))
+        return _patron_page(view, session, now, card, status=exc.http_status)
+    return redirect(f"/desk/checkout?card={card}&renewed={barcode}")
+
+
+@router.get("/desk/patrons", response_class=HTMLResponse)
+def lookup(view: StaffView, card: str | None = None) -> Response:
+    if card and card.strip():
+        return redirect(f"/desk/checkout?card={card.strip()}")
+    return render(view, "desk/lookup.html", area="desk")
+
+
+@router.get("/desk/patrons/new", response_class=HTMLResponse)
+def register_page(view: StaffView, session: ReadSession) -> Response:
+    return render(view, "desk/register.html", area="desk", categories=circulation_repo.categories(session), form={})
+
+
+@router.post("/desk/patrons/new", response_class=HTMLResponse)
+def register(view: StaffView, session: WriteSession, now: Now, card_number: Annotated[str, Form()],
+             name: Annotated[str, Form()], category: Annotated[str, Form()],
+             id_card_number: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
+             password: Annotated[str, Form()] = "", csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    form = {"card_number": card_number.strip(), "name": name.strip(), "category": category,
+            "id_card_number": id_card_number.strip(), "phone": phone.strip()}
+    try:
+        view.principal.require("patrons:write")
+        data = PatronCreate(card_number=form["card_number"], name=form["name"], category=category,
+                            unit=view.unit or "", id_card_number=form["id_card_number"] or None,
+                            phone=form["phone"] or None, password=password or None)
+        view.principal.require_unit(data.unit)
+        patrons.register(session, data, view.principal.label, now)
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        view.flash.append(("error", view.t("desk.register.invalid", fields=fields)))
+        return render(view, "desk/register.html", status=422, area="desk",
+                      categories=circulation_repo.categories(session), form=form)
+    except DomainError as exc:
+        session.rollback()
+        _error(view, exc)
+        return render(view, "desk/register.html", status=exc.http_status, area="desk",
+                      categories=circulation_repo.categories(session), form=form)
+    return redirect(f"/desk/checkout?card={form['card_number']}")
+
+
+# ---- check-in and receiving ------------------------------------------------------------------
+
+@router.get("/desk/checkin", response_class=HTMLResponse)
+def checkin_page(view: StaffView) -> Response:
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    return render(view, "desk/checkin.html", area="desk", result=None, action="/desk/checkin",
+                  heading="desk.checkin.title")
+
+
+def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bool) -> Response:
+    assert view.principal is not None
+    action, heading = ("/desk/transits/receive", "desk.transits.receive") if receive else \
+        ("/desk/checkin", "desk.checkin.title")
+    try:
+        view.principal.require_unit(view.unit or "")
+        if receive:
+            view.principal.require("transits:write")
+            outcome = loans.receive_copy(session, barcode.strip(), view.unit or "", view.principal.label, now)
+        else:
+            outcome = loans.checkin(session, barcode.strip(), view.unit or "", view.principal.label, now)
+    except DomainError as exc:
+        session.rollback()
+        _error(view, exc)
+        return render(view, "desk/checkin.html", status=exc.http_status, area="desk", result=None, action=action,
+                      heading=heading)
+    result = views.move_read(session, outcome.item, outcome.move)
+    loan = outcome.loan
+    return render(view, "desk/checkin.html", area="desk", result=result, action=action, heading=heading,
+                  loan=views.loan_read(session, loan, local_date(now)) if loan is not None else None,
+                  found=outcome.found, fine_fen=outcome.fine.amount_fen if outcome.fine is not None else 0,
+                  names=_names(session), now=now)
+
+
+@router.post("/desk/checkin", response_class=HTMLResponse)
+def checkin(view: StaffView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    return _move_page(view, session, now, barcode, receive=False)
+
+
+@router.post("/desk/transits/receive", response_class=HTMLResponse)
+def receive(view: StaffView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    return _move_page(view, session, now, barcode, receive=True)
+
+
+# ---- holds and transits ---------------------------------------------------------------------
+
+@router.get("/desk/holds/pull", response_class=HTMLResponse)
+def pull_list(view: StaffView, session: ReadSession) -> Response:
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    here = unit_by_code(session, view.unit or "")
+    rows = [views.hold_read(session, h) for h in circulation_repo.pull_list(session, here.id)]
+    call_numbers = {row.id: get_item(session, row.target_barcode).call_number for row in rows if row.target_barcode}
+    return render(view, "desk/pull.html", area="desk", holds=rows, call_numbers=call_numbers, names=_names(session))
+
+
+@router.get("/desk/holds/shelf", response_class=HTMLResponse)
+def hold_shelf(view: StaffView, session: ReadSession, now: Now, expired: int | None = None) -> Response:
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    if expired is not None:
+        view.flash.append(("ok", view.t("desk.shelf.expired_done", count=expired)))
+    here = unit_by_code(session, view.unit or "")
+    rows = [views.hold_read(session, h) for h in circulation_repo.holds_at(session, here.id, "ready")]
+    coming = [views.hold_read(session, h) for h in circulation_repo.holds_at(session, here.id, "in_transit")]
+    names = {}
+    for row in rows:
+        patron = circulation_repo.patron_by_card(session, row.card)
+        names[row.id] = patron.name if patron is not None else ""
+    return render(view, "desk/shelf.html", area="desk", holds=rows, coming=coming, readers=names,
+                  today=local_date(now))
+
+
+@router.post("/desk/holds/expire", response_class=HTMLResponse)
+def expire(view: StaffView, session: WriteSession, now: Now, csrf: Csrf = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    view.principal.require("circulation:write")
+    done = holds.expire_shelf(session, now, view.principal.label)
+    return redirect(f"/desk/holds/shelf?expired={len(done)}")
+
+
+@router.get("/desk/transits", response_class=HTMLResponse)
+def transits(view: StaffView, session: ReadSession, now: Now) -> Response:
+    if _at_unit(view) is None:
+        return redirect("/desk/unit")
+    unit = view.unit or ""
+    return render(view, "desk/transits.html", area="desk", names=_names(session),
+                  to_send=transit_list(session, now, status="to_send", unit=unit),
+                  expected=transit_list(session, now, status="expected", unit=unit))

@@ -1,0 +1,192 @@
+"""The readers' pages (OPAC): search the union catalogue, a record with every copy, log in with
+the card, place a hold, and "my account" (loans, due dates, holds and their place in the queue,
+renew, cancel). Search and records are public; the rest needs the reader's login."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from catalog.public import SearchQuery, get_record, items_of_record, read_record, search_engine
+from circulation import holds, loans, patrons, views
+from circulation import repository as circulation_repo
+from circulation.blocks import NO_OVERRIDE
+from circulation.holds import HoldRequest
+from circulation.loans import RenewRequest
+from circulation.patrons import local_date
+from ils.auth.service import login_patron
+from ils.errors import DomainError
+from ils.http import Now, ReadSession, WriteSession
+from ils.network.snapshot import network
+from ils.web.pages import (
+    READER_COOKIE,
+    PublicView,
+    ReaderView,
+    View,
+    check_csrf,
+    log_in,
+    log_out,
+    redirect,
+    render,
+    safe_next,
+)
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+# Units a reader may choose to collect a hold at: every unit with a desk. The mobile library
+# stops at places, not desks, and a city library of another system is not in the network's
+# van routes.
+PICKUP_LEVELS = ("main", "branch", "service_point", "study_room")
+
+
+def _units(session: Session) -> list[tuple[str, str]]:
+    return sorted(((u.code, u.name) for u in network(session).units.values() if u.level in PICKUP_LEVELS),
+                  key=lambda pair: pair[0])
+
+
+def _error(view: View, exc: DomainError) -> None:
+    view.flash.append(("error", view.t.error(exc.code, exc.detail)))
+    for block in exc.blocks:
+        view.flash.append(("error", view.t.error(block["code"], block.get("detail"))))
+
+
+@router.get("/opac", response_class=HTMLResponse)
+def search_page(
+    view: PublicView,
+    session: ReadSession,
+    q: Annotated[str, Query(max_length=200)] = "",
+    unit: str | None = None,
+    available: bool = False,
+    page: Annotated[int, Query(ge=1, le=500)] = 1,
+) -> Response:
+    unit = unit or None
+    result = None
+    if q or unit or available:
+        result = search_engine().search(SearchQuery(q=q, unit=unit, available=available, page=page, size=PAGE_SIZE))
+    names = {u.code: u.name for u in network(session).units.values()}
+    pages = math.ceil(result.total / PAGE_SIZE) if result else 0
+    base = f"/opac?q={q}&unit={unit or ''}&available={'true' if available else 'false'}"
+    return render(view, "opac/search.html", area="opac", q=q, unit=unit, available=available, result=result,
+                  units=_units(session), names=names, page=page, pages=pages, base=base)
+
+
+@router.get("/opac/records/{record_id}", response_class=HTMLResponse)
+def record_page(record_id: int, view: PublicView, session: ReadSession, now: Now) -> Response:
+    record = read_record(session, get_record(session, record_id))
+    names = {u.code: u.name for u in network(session).units.values()}
+    units = network(session).units
+    copies = []
+    for item in sorted(items_of_record(session, record_id), key=lambda i: (i.owning_unit_id, i.barcode)):
+        if item.status == "withdrawn":
+            continue
+        loan = circulation_repo.active_loan(session, item.id) if item.status == "on_loan" else None
+        copies.append({
+            "barcode": item.barcode, "unit": units[item.owning_unit_id].name,
+            "here": units[item.current_unit_id].name, "call_number": item.call_number or record.call_number,
+            "status": item.status, "due_on": loan.due_on if loan is not None else None,
+        })
+    home = None
+    if view.principal is not None:
+        patron = circulation_repo.patron_by_card(session, view.principal.name)
+        home = network(session).units[patron.unit_id].code if patron is not None else None
+    queue = circulation_repo.waiting_holds_count(session, record_id, 0, local_date(now))
+    return render(view, "opac/record.html", area="opac", record=record, copies=copies, names=names,
+                  units=_units(session), home=home, queue=queue)
+
+
+@router.post("/opac/records/{record_id}/hold", response_class=HTMLResponse)
+def place_hold(record_id: int, view: ReaderView, session: WriteSession, now: Now,
+               pickup_unit: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    try:
+        hold = holds.place(session, HoldRequest(view.principal.name, pickup_unit, record_id, None, None, NO_OVERRIDE),
+                           view.principal, now)
+    except DomainError as exc:
+        session.rollback()
+        _error(view, exc)
+        return record_page(record_id, view, session, now)
+    return redirect(f"/opac/account?placed={hold.id}")
+
+
+@router.get("/opac/login", response_class=HTMLResponse)
+def login_page(view: PublicView, next: str | None = None) -> Response:
+    return render(view, "opac/login.html", area="opac", next=safe_next(next, "/opac/account"), card="")
+
+
+@router.post("/opac/login", response_class=HTMLResponse)
+def login(view: PublicView, session: ReadSession, now: Now, card: Annotated[str, Form()],
+          password: Annotated[str, Form()], next: Annotated[str, Form()] = "/opac/account") -> Response:
+    try:
+        account = login_patron(session, card.strip(), password)
+    except DomainError as exc:
+        _error(view, exc)
+        return render(view, "opac/login.html", status=401, area="opac", next=safe_next(next, "/opac/account"),
+                      card=card)
+    response = redirect(safe_next(next, "/opac/account"))
+    log_in(response, READER_COOKIE, account.card_number, "patron", now)
+    return response
+
+
+@router.post("/opac/logout")
+def logout(view: ReaderView, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(view, csrf)
+    response = redirect("/opac")
+    log_out(response, READER_COOKIE)
+    return response
+
+
+def _account(view: View, session: Session, now: Now, status: int = 200) -> Response:
+    assert view.principal is not None
+    patron = patrons.get_patron(session, view.principal.name)
+    today = local_date(now)
+    current = [views.loan_read(session, loan, today) for loan in circulation_repo.patron_loans(session, patron.id)]
+    active = [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)]
+    names = {u.code: u.name for u in network(session).units.values()}
+    return render(view, "opac/account.html", status=status, area="opac",
+                  patron=patrons.read(session, patron, now, full_id_card=False), loans=current, holds=active,
+                  names=names, owed_fen=circulation_repo.owed_fen(session, patron.id))
+
+
+@router.get("/opac/account", response_class=HTMLResponse)
+def account(view: ReaderView, session: ReadSession, now: Now, placed: int | None = None,
+            renewed: str | None = None, cancelled: int | None = None) -> Response:
+    if placed:
+        view.flash.append(("ok", view.t("opac.hold.placed")))
+    if renewed:
+        view.flash.append(("ok", view.t("opac.account.renewed", barcode=renewed)))
+    if cancelled:
+        view.flash.append(("ok", view.t("opac.account.cancelled")))
+    return _account(view, session, now)
+
+
+@router.post("/opac/account/renew", response_class=HTMLResponse)
+def renew(view: ReaderView, session: WriteSession, now: Now, barcode: Annotated[str, Form()],
+          csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    try:
+        loans.renew(session, RenewRequest(barcode, None, NO_OVERRIDE), view.principal, now)
+    except DomainError as exc:
+        session.rollback()
+        _error(view, exc)
+        return _account(view, session, now, status=409)
+    return redirect(f"/opac/account?renewed={barcode}")
+
+
+@router.post("/opac/account/holds/{hold_id}/cancel", response_class=HTMLResponse)
+def cancel(hold_id: int, view: ReaderView, session: WriteSession, now: Now,
+           csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    try:
+        holds.cancel(session, hold_id, view.principal, now, "cancelled by the reader in the OPAC")
+    except DomainError as exc:
+        session.rollback()
+        _error(view, exc)
+        return _account(view, session, now, status=409)
+    return redirect(f"/opac/account?cancelled={hold_id}")

@@ -1,0 +1,188 @@
+"""What every page knows (locale, 长者模式, who is logged in, the desk's unit) and how a page is
+rendered; logins kept in cookies; the CSRF token of forms.
+
+Readers and staff log in with separate cookies: a librarian who opens the OPAC on the desk's
+computer stays a librarian at the desk and is a reader only if they log in as one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from ils.auth.principal import Principal
+from ils.auth.security import issue_token, read_token
+from ils.auth.service import cached_principal, principal_from_claims
+from ils.clock import get_clock
+from ils.config import get_settings
+from ils.db import get_database
+from ils.errors import DomainError, Forbidden
+from ils.web.i18n import LOCALE_NAMES, LOCALES, Translator, pick_locale
+
+READER_COOKIE = "ils_reader"
+STAFF_COOKIE = "ils_staff"
+UNIT_COOKIE = "ils_unit"
+LANG_COOKIE = "ils_lang"
+ELDER_COOKIE = "ils_elder"
+YEAR = 365 * 24 * 3600
+
+_env = Environment(
+    loader=PackageLoader("ils.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,  # a misspelt variable fails the page test instead of rendering blank
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class LoginRequired(Exception):
+    """A page that needs a login was opened without one: the app answers with a redirect."""
+
+    def __init__(self, login_path: str, next_path: str) -> None:
+        self.location = f"{login_path}?next={quote(next_path, safe='/')}"
+
+
+@dataclass
+class View:
+    request: Request
+    locale: str
+    t: Translator
+    elder: bool
+    principal: Principal | None = None
+    unit: str | None = None
+    token: str | None = None
+    flash: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.token) if self.token else ""
+
+    @property
+    def here(self) -> str:
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    def may(self, scope: str) -> bool:
+        return self.principal is not None and scope in self.principal.scopes
+
+
+def csrf_token(login_token: str) -> str:
+    """Tied to the login: a form from another site cannot know it. (The cookies are also
+    SameSite=Lax, so most browsers would not send them with such a form anyway.)"""
+    secret = get_settings().resolved_secret_key().encode()
+    return hmac.new(secret, b"csrf:" + login_token.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def check_csrf(view: View, sent: str) -> None:
+    if not view.token or not hmac.compare_digest(view.csrf, sent or ""):
+        raise Forbidden("CSRF_INVALID", "the form is stale or from another site; reload the page and try again")
+
+
+def safe_next(path: str | None, default: str) -> str:
+    """Only a path on this site: a login link must not send the user elsewhere."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return default
+
+
+def _locale(request: Request) -> str:
+    # Chinese unless the visitor chose otherwise: the browser's Accept-Language is not asked,
+    # because the reading-room terminals and many phones here are set to English by default.
+    return pick_locale(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+
+def _principal(token: str | None, kind: str) -> Principal | None:
+    if not token:
+        return None
+    try:
+        claims = read_token(get_settings().resolved_secret_key(), token, get_clock().now())
+        if claims.get("kind") != kind:
+            return None
+        database = get_database()
+
+        def load() -> Principal:
+            with database.session(write=False) as session:
+                return principal_from_claims(session, claims)
+
+        return cached_principal((database.url, kind, str(claims.get("sub"))), load)
+    except DomainError:
+        return None  # expired or revoked: the page treats the visitor as logged out
+
+
+def _view(request: Request, cookie: str | None, kind: str | None) -> View:
+    locale = _locale(request)
+    view = View(request, locale, Translator(locale), request.cookies.get(ELDER_COOKIE) == "1")
+    if cookie and kind:
+        token = request.cookies.get(cookie)
+        view.principal = _principal(token, kind)
+        view.token = token if view.principal else None
+    return view
+
+
+async def public_view(request: Request) -> View:
+    """A public OPAC page; knows the reader when one is logged in."""
+    return _view(request, READER_COOKIE, "patron")
+
+
+async def reader_view(request: Request) -> View:
+    view = _view(request, READER_COOKIE, "patron")
+    if view.principal is None:
+        raise LoginRequired("/opac/login", view.here)
+    return view
+
+
+async def staff_view(request: Request) -> View:
+    view = _view(request, STAFF_COOKIE, "staff")
+    if view.principal is None:
+        raise LoginRequired("/desk/login", view.here)
+    unit = request.cookies.get(UNIT_COOKIE)
+    codes = view.principal.unit_codes
+    view.unit = unit if unit and (codes is None or unit in codes) else None
+    return view
+
+
+async def anonymous_view(request: Request) -> View:
+    return _view(request, None, None)
+
+
+PublicView = Annotated[View, Depends(public_view)]
+ReaderView = Annotated[View, Depends(reader_view)]
+StaffView = Annotated[View, Depends(staff_view)]
+AnonymousView = Annotated[View, Depends(anonymous_view)]
+
+
+def render(view: View, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    page = _env.get_template(template).render(
+        view=view, t=view.t, locale=view.locale, locales=LOCALES, locale_names=LOCALE_NAMES, **context,
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+def redirect(path: str) -> RedirectResponse:
+    # 303: the browser follows a form's POST with a GET, so a reload does not post again.
+    return RedirectResponse(path, status_code=303)
+
+
+def log_in(response: Response, cookie: str, subject: str, kind: str, now: datetime) -> None:
+    settings = get_settings()
+    token = issue_token(settings.resolved_secret_key(), subject=subject, kind=kind, now=now,
+                        minutes=settings.token_minutes)
+    response.set_cookie(cookie, token, max_age=int(timedelta(minutes=settings.token_minutes).total_seconds()),
+                        httponly=True, samesite="lax", path="/")
+
+
+def log_out(response: Response, *cookies: str) -> None:
+    for cookie in cookies:
+        response.delete_cookie(cookie, path="/")
+
+
+def remember(response: Response, cookie: str, value: str) -> None:
+    response.set_cookie(cookie, value, max_age=YEAR, samesite="lax", path="/")

@@ -1,0 +1,77 @@
+"""Puts the web pages on the application: the OPAC, the desk, the admin pages, the static files,
+the language and 长者模式 switches, and HTML answers for errors on pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from ils.errors import DomainError
+from ils.web import admin, desk, opac
+from ils.web.i18n import pick_locale
+from ils.web.pages import (
+    ELDER_COOKIE,
+    LANG_COOKIE,
+    AnonymousView,
+    LoginRequired,
+    anonymous_view,
+    redirect,
+    remember,
+    render,
+    safe_next,
+)
+
+PAGE_PREFIXES = ("/opac", "/desk", "/admin", "/ui")
+
+prefs = APIRouter(include_in_schema=False)
+
+
+@prefs.get("/ui/language")
+def language(to: str, next: Annotated[str | None, Query()] = None) -> Response:
+    response = redirect(safe_next(next, "/opac"))
+    remember(response, LANG_COOKIE, pick_locale(to))
+    return response
+
+
+@prefs.get("/ui/elder")
+def elder(on: int = 1, next: Annotated[str | None, Query()] = None) -> Response:
+    """长者模式: large type, high contrast and a simpler layout, remembered on this device."""
+    response = redirect(safe_next(next, "/opac"))
+    remember(response, ELDER_COOKIE, "1" if on else "0")
+    return response
+
+
+def is_page(request: Request) -> bool:
+    return request.url.path.startswith(PAGE_PREFIXES)
+
+
+async def error_page(request: Request, exc: DomainError) -> HTMLResponse:
+    view = await anonymous_view(request)
+    view.flash.append(("error", view.t.error(exc.code, exc.detail)))
+    area = "desk" if request.url.path.startswith("/desk") else "admin" if request.url.path.startswith("/admin") \
+        else "opac"
+    return render(view, "error.html", status=exc.http_status, area=area, code=exc.code)
+
+
+def install(app: FastAPI) -> None:
+    static = resources.files("ils.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login(_: Request, exc: LoginRequired) -> Response:
+        return redirect(exc.location)
+
+    @app.get("/", include_in_schema=False)
+    def root(view: AnonymousView) -> Response:
+        # Someone opening the service in a browser lands on the catalogue; the API
+        # documentation stays at /docs.
+        return redirect("/opac")
+
+    app.include_router(prefs)
+    app.include_router(opac.router)
+    app.include_router(desk.router)
+    app.include_router(admin.router)

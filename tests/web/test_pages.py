@@ -1,0 +1,155 @@
+"""The web pages without a browser: who may open what, the CSRF guard, the locale catalogues,
+长者模式 and the language switch, and the desk's forms doing what the use cases do."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from ils.db import Database
+from ils.web.i18n import LOCALES, catalogue
+from tests.support.factories import make_user
+from tests.support.library import Library, library
+
+STAFF_PAGES = ["/desk", "/desk/checkout", "/desk/checkin", "/desk/holds/pull", "/desk/holds/shelf", "/desk/transits",
+               "/desk/patrons", "/desk/patrons/new", "/desk/unit", "/admin"]
+READER_PAGES = ["/opac/account"]
+
+
+def _templates() -> dict[str, str]:
+    root = resources.files("ils.web").joinpath("templates")
+    found: dict[str, str] = {}
+    for entry in root.iterdir():
+        paths = entry.iterdir() if entry.is_dir() else [entry]
+        for path in paths:
+            if path.name.endswith(".html"):
+                found[path.name] = path.read_text(encoding="utf-8")
+    return found
+
+
+def test_both_locales_have_the_same_keys() -> None:
+    zh, en = catalogue("zh-CN"), catalogue("en")
+    assert set(zh) == set(en), sorted(set(zh) ^ set(en))
+    assert LOCALES == ("zh-CN", "en")
+
+
+def test_every_literal_key_a_template_asks_for_is_in_the_catalogue() -> None:
+    keys = set(catalogue("zh-CN"))
+    missing = {(name, key) for name, text in _templates().items()
+               for key in re.findall(r"""\bt\(["']([a-z_.]+)["']\s*[,)]""", text) if key not in keys}
+    assert not missing, sorted(missing)
+
+
+def test_every_block_code_has_words_in_both_locales() -> None:
+    from circulation.blocks import BLOCKS
+
+    for locale in LOCALES:
+        assert not [code for code in BLOCKS if f"error.{code}" not in catalogue(locale)], locale
+
+
+@pytest.mark.parametrize("path", STAFF_PAGES)
+def test_staff_pages_send_a_visitor_to_the_staff_login(client: Any, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/desk/login?next=")
+
+
+@pytest.mark.parametrize("path", READER_PAGES)
+def test_reader_pages_send_a_visitor_to_the_reader_login(client: Any, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/opac/login?next={path}"
+
+
+@pytest.fixture
+def lib(client: Any, db: Database) -> Library:
+    lib = library(client, db)
+    lib.title("红楼梦", {"TD-1": "DC-TD", "WL-1": "DC-WL"})
+    lib.reader("R001", name="李秀英", password="reader-pass")
+    make_user(db, "lib-td", "librarian", ("DC-TD",))
+    return lib
+
+
+def _desk_login(client: Any) -> str:
+    response = client.post("/desk/login", data={"username": "lib-td", "password": "password-123"},
+                           follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/desk"
+    page = client.get("/desk/checkin").text
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def test_the_search_page_is_chinese_by_default_and_english_when_chosen(client: Any, lib: Library) -> None:
+    page = client.get("/opac", headers={"Accept-Language": "en-US"})
+    assert page.status_code == 200 and '<html lang="zh-CN">' in page.text and "书目检索" in page.text
+    switched = client.get("/ui/language?to=en&next=/opac", follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/opac"
+    assert "Search the catalogue" in client.get("/opac").text
+
+
+def test_elder_mode_is_remembered_and_marks_the_page(client: Any, lib: Library) -> None:
+    assert 'class="opac elder"' not in client.get("/opac").text
+    client.get("/ui/elder?on=1&next=/opac")
+    page = client.get("/opac").text
+    assert 'class="opac elder"' in page and 'aria-pressed="true"' in page
+
+
+def test_the_preference_switches_never_send_the_visitor_to_another_site(client: Any) -> None:
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.get("/ui/elder", params={"on": 1, "next": target}, follow_redirects=False)
+        assert response.headers["location"] == "/opac"
+
+
+def test_a_desk_form_without_the_login_bound_token_is_refused_and_changes_nothing(
+        client: Any, lib: Library) -> None:
+    _desk_login(client)
+    lib.checkout("R001", "TD-1", "DC-TD")
+    response = client.post("/desk/checkin", data={"barcode": "TD-1", "csrf": "forged"})
+    assert response.status_code == 403 and "CSRF_INVALID" in response.text
+    assert lib.item("TD-1")["status"] == "on_loan"
+
+
+def test_a_librarian_checks_in_at_their_unit_and_is_told_to_send_a_copy_home(client: Any, lib: Library) -> None:
+    csrf = _desk_login(client)
+    assert lib.checkout("R001", "WL-1", "DC-WL").status_code == 201
+    page = client.post("/desk/checkin", data={"barcode": "WL-1", "csrf": csrf})
+    assert page.status_code == 200
+    assert 'data-disposition="transit"' in page.text and "转运至：乌龙镇分馆" in page.text
+    assert lib.item("WL-1")["status"] == "in_transit"
+    assert "WL-1" in client.get("/desk/transits").text
+
+
+def test_an_unknown_barcode_at_the_desk_is_a_clear_message_not_a_crash(client: Any, lib: Library) -> None:
+    csrf = _desk_login(client)
+    page = client.post("/desk/checkin", data={"barcode": "NO-SUCH", "csrf": csrf})
+    assert page.status_code == 404 and "没有这个条码的图书" in page.text
+
+
+def test_a_librarian_may_not_choose_a_unit_they_do_not_serve(client: Any, lib: Library) -> None:
+    csrf = _desk_login(client)
+    response = client.post("/desk/unit", data={"unit": "DC-WL", "csrf": csrf})
+    assert response.status_code == 403 and "UNIT_OUT_OF_SCOPE" in response.text
+
+
+def test_a_librarian_registers_a_reader_who_can_then_log_in_to_the_opac(client: Any, lib: Library) -> None:
+    csrf = _desk_login(client)
+    response = client.post("/desk/patrons/new", follow_redirects=False, data={
+        "card_number": "R777", "name": "陈老师", "category": "adult", "password": "secret-77", "csrf": csrf})
+    assert response.status_code == 303 and response.headers["location"] == "/desk/checkout?card=R777"
+    assert "陈老师" in client.get("/desk/checkout?card=R777").text
+    taken = client.post("/desk/patrons/new", data={"card_number": "R777", "name": "重复", "category": "adult",
+                                                   "csrf": csrf})
+    assert taken.status_code == 409 and "这个读者证号已经发过了" in taken.text
+    login = client.post("/opac/login", data={"card": "R777", "password": "secret-77"}, follow_redirects=False)
+    assert login.status_code == 303 and "陈老师" in client.get("/opac/account").text
+
+
+def test_a_reader_with_the_wrong_password_stays_logged_out(client: Any, lib: Library) -> None:
+    response = client.post("/opac/login", data={"card": "R001", "password": "wrong"})
+    assert response.status_code == 401 and "账号或密码不对" in response.text
+    assert client.get("/opac/account", follow_redirects=False).status_code == 303
+
+
+def test_the_admin_page_is_for_admins_only(client: Any, lib: Library) -> None:
+    _desk_login(client)
+    assert client.get("/admin").status_code == 403
