@@ -52,8 +52,11 @@ async def now() -> datetime:
     return get_clock().now()
 
 
-WriteSession = Annotated[Session, Depends(write_session)]
-ReadSession = Annotated[Session, Depends(read_session)]
+# scope="function": the transaction ends (commits, or rolls back) before the answer is sent.
+# With FastAPI's default the commit ran after the client already had its 201, so a commit that
+# failed was reported as a success, and a client's next request could miss its own write.
+WriteSession = Annotated[Session, Depends(write_session, scope="function")]
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 Now = Annotated[datetime, Depends(now)]
 
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
