@@ -33,6 +33,38 @@ def _page(chromium: Any) -> Any:
     return page
 
 
+# What a screen reader and a keyboard user need of every page: the language, the landmarks, a
+# name for every control, no focus order of its own (tabindex > 0) and images with text.
+ACCESSIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  if (!document.documentElement.lang) problems.push("no lang on <html>");
+  for (const sel of ["header[role=banner]", "main#main", "footer", "a.skip[href='#main']"]) {
+    if (!document.querySelector(sel)) problems.push("missing " + sel);
+  }
+  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    const labelled = (el.id && document.querySelector(`label[for='${el.id}']`)) || el.closest("label")
+      || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+    if (!labelled) problems.push("unlabelled " + el.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("button, a[href]")) {
+    if (!(el.innerText || "").trim() && !el.getAttribute("aria-label")) {
+      problems.push("nameless " + el.outerHTML.slice(0, 80));
+    }
+  }
+  for (const el of document.querySelectorAll("[tabindex]")) {
+    if (parseInt(el.getAttribute("tabindex"), 10) > 0) problems.push("positive tabindex " + el.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll("img:not([alt])")) problems.push("img without alt");
+  if (document.querySelectorAll("h1").length !== 1) problems.push("not exactly one h1");
+  return problems;
+}"""
+
+
+def _accessible(page: Any) -> None:
+    problems = page.evaluate(ACCESSIBILITY_PROBLEMS)
+    assert not problems, f"{page.url}: {problems}"
+
+
 def _wait_for_index(page: Any, base: str, query: str) -> None:
     """The served process indexes the seeded records through its outbox relay; wait for it."""
     for _ in range(100):
@@ -68,6 +100,7 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
         page = _page(chromium)
         _wait_for_index(page, base, "hlm")
         assert page.locator("h1").inner_text() == "书目检索"
+        _accessible(page)
         page.screenshot(path=str(screenshots / "opac-search.png"), full_page=True)
 
         page.get_by_role("link", name="红楼梦").first.click()
@@ -76,7 +109,9 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
         assert copies.count() == 2
         assert "借出" in copies.first.inner_text() and "铜都街道分馆" in page.locator("table.copies").inner_text()
 
+        _accessible(page)
         page.get_by_role("link", name="登录后预约").click()
+        _accessible(page)
         page.get_by_label("读者证号").fill("R001")
         page.get_by_label("密码").fill("reader-pass")
         page.get_by_label("密码").press("Enter")
@@ -94,6 +129,7 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
         page.wait_for_url(re.compile(r"renewed=TD-2"))
         assert "已续借 TD-2" in page.locator(".flash").inner_text()
         assert page.locator("table.loans tbody tr").first.locator("td").nth(2).inner_text() == "1"
+        _accessible(page)
         page.screenshot(path=str(screenshots / "opac-account.png"), full_page=True)
 
         # 长者模式 and English are remembered by this browser.
@@ -101,8 +137,8 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
         assert "elder" in (page.locator("body").get_attribute("class") or "")
         assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"
         page.screenshot(path=str(screenshots / "opac-account-elder.png"), full_page=True)
-        page.get_by_label("语言").select_option("en")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_label("语言").select_option("en")  # the menu applies itself
         assert page.locator("h1").inner_text() == "My account"
 
         # Keyboard alone: on a page without a search box, the first Tab reaches the skip link,
@@ -112,6 +148,15 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
         assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main"
+
+        # On a phone the pages fit the screen: nothing scrolls sideways.
+        phone = chromium.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
+        small = phone.new_page()
+        for path in ("/opac?q=hlm", f"/opac/records/{lib.records['红楼梦']}"):
+            small.goto(base + path)
+            assert small.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+        small.screenshot(path=str(screenshots / "opac-record-phone.png"), full_page=True)
+        phone.close()
 
     with db.session() as session:
         from circulation.models import Hold
@@ -150,6 +195,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
         page.get_by_role("button", name="登录").click()
         page.wait_for_url(f"{base}/desk")
         assert "铜都街道分馆" in page.locator("h1").inner_text()
+        _accessible(page)
         page.screenshot(path=str(screenshots / "desk-home.png"), full_page=True)
 
         # Check-out: the block is shown with its code, overridden with a reason, and the loan made.
@@ -159,6 +205,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
         _scan(page, "图书条码（扫描后自动提交）", "TD-1")
         refused = page.locator("section.refused")
         assert "PATRON_BLOCKED" in refused.inner_text() and "读者被停借" in refused.inner_text()
+        _accessible(page)
         page.screenshot(path=str(screenshots / "desk-checkout-blocked.png"), full_page=True)
         page.get_by_label("越权理由").fill("读者出示了身份证")
         page.get_by_role("button", name="越权借出").click()
@@ -178,6 +225,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
             instruction = page.locator("section.instruction")
             assert instruction.get_attribute("data-disposition") == disposition
             assert instruction.locator(".big").inner_text().strip() == words
+            _accessible(page)
             page.screenshot(path=str(screenshots / f"desk-checkin-{disposition}.png"), full_page=True)
             page.emulate_media(media="print")
             assert page.locator("section.slip").is_visible() and not instruction.is_visible()
@@ -189,6 +237,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
         assert "周芳" in page.locator("table").inner_text()
         page.get_by_role("link", name="转运").first.click()
         assert "WL-9" in page.locator("#to_send-heading + .table-wrap").inner_text()
+        _accessible(page)
         page.screenshot(path=str(screenshots / "desk-transits.png"), full_page=True)
 
     loans = client.get("/api/v1/patrons/R002/loans?history=true", headers=lib.desk).json()
