@@ -21,6 +21,7 @@ from circulation.loans import CheckoutRequest, RenewRequest
 from circulation.patrons import local_date
 from circulation.schemas import PatronCreate
 from ils.auth.service import assigned_units, login_staff
+from ils.config import get_settings
 from ils.errors import DomainError
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import network, unit_by_code
@@ -151,7 +152,7 @@ def _patron_page(view: View, session: Session, now: Now, card: str | None, statu
                 "owed_fen": circulation_repo.owed_fen(session, patron.id),
             }
     return render(view, "desk/checkout.html", status=status, area="desk", card=(card or "").strip(), reader=reader,
-                  refused=refused, names=_names(session))
+                  refused=refused, names=_names(session), now=now.astimezone(get_settings().tz))
 
 
 @router.get("/desk/checkout", response_class=HTMLResponse)
@@ -280,7 +281,7 @@ def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bo
     return render(view, "desk/checkin.html", area="desk", result=result, action=action, heading=heading,
                   loan=views.loan_read(session, loan, local_date(now)) if loan is not None else None,
                   found=outcome.found, fine_fen=outcome.fine.amount_fen if outcome.fine is not None else 0,
-                  names=_names(session), now=now)
+                  names=_names(session), now=now.astimezone(get_settings().tz))
 
 
 @router.post("/desk/checkin", response_class=HTMLResponse)

@@ -212,6 +212,11 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
         page.wait_for_url(re.compile(r"lent=TD-1"))
         assert "已借出 TD-1" in page.locator(".flash").inner_text()
         assert "TD-1" in page.locator("table.loans").inner_text()
+        page.emulate_media(media="print")  # the receipt, and nothing else, goes to the printer
+        assert page.locator("section.receipt").is_visible() and not page.locator("section.patron").is_visible()
+        assert "TD-1" in page.locator("section.receipt").inner_text()
+        page.screenshot(path=str(screenshots / "desk-receipt.png"), full_page=True)
+        page.emulate_media(media="screen")
 
         # Check-in: three copies, three instructions.
         page.get_by_role("link", name="还书").first.click()
