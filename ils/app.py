@@ -36,9 +36,10 @@ def _error_codes_doc() -> str:
     from catalog.errors import CODES as CATALOG_CODES
     from catalog.marc.codes import CODES as MARC_CODES
     from circulation.errors import CODES as CIRCULATION_CODES
+    from circulation.sip2.errors import CODES as SIP2_CODES
     from logistics.errors import CODES as LOGISTICS_CODES
 
-    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **LOGISTICS_CODES, **CIRCULATION_CODES}
+    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **LOGISTICS_CODES, **CIRCULATION_CODES, **SIP2_CODES}
     lines = "\n".join(f"| `{code}` | {text} |" for code, text in sorted(rows.items()))
     return (
         "Errors come as `{\"error\": CODE, \"detail\": ..., \"blocks\": [...]}` with a stable CODE:\n\n"
@@ -70,6 +71,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     from catalog.search.api import router as search_router
     from circulation.api import desk as desk_router
     from circulation.api import router as circulation_router
+    from circulation.sip2.api import router as sip2_router
     from ils.auth.api import router as auth_router
     from ils.network.api import router as network_router
     from logistics.api import router as logistics_router
@@ -145,5 +147,6 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(circulation_router)
     app.include_router(desk_router)
     app.include_router(logistics_router)
+    app.include_router(sip2_router)
     install(app)
     return app

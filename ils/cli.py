@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from circulation.sip2.cli import sip2_app
 from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import get_database
@@ -28,6 +29,7 @@ from ils.errors import DomainError
 app = typer.Typer(help="县域总分馆图书馆系统 (ILS) command line.", no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(sip2_app, name="sip2")
 console = Console()
 err = Console(stderr=True)
 
@@ -73,6 +75,12 @@ def serve(
         os.environ["ILS_RUN_RELAY"] = "0"
     else:
         os.environ["ILS_RUN_RELAY"] = "1" if relay else "0"
+    settings = get_settings()
+    if settings.sip2_port:
+        # In this supervising process, beside the web workers: one listener for the machines.
+        from circulation.sip2.cli import start_server_thread
+
+        start_server_thread(settings.sip2_host, settings.sip2_port)
     uvicorn.run("ils.cli:served_app", factory=True, host=host, port=port, workers=workers,
                 log_level=get_settings().log_level.lower())
 

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default=False,
         description="Serve holds collected in the same branch area as a returned copy before older holds elsewhere.",
     )
+    sip2_port: int | None = Field(
+        default=None, description="Port of the SIP2 server for self-check machines; `ils serve` starts it when set.",
+    )
+    # Loopback by default, like `ils serve`: SIP2 carries readers' and machines' passwords in the
+    # clear, so listening on the branch network (0.0.0.0, or behind stunnel) is a deliberate setting.
+    sip2_host: str = Field(default="127.0.0.1", description="Address the SIP2 server listens on.")
     log_level: str = "INFO"
     max_upload_mb: int = 512
 

@@ -2,6 +2,7 @@
 
 import catalog.models  # noqa: F401
 import circulation.models  # noqa: F401
+import circulation.sip2.models  # noqa: F401
 import ils.auth.models  # noqa: F401
 import ils.events  # noqa: F401
 import ils.idempotency  # noqa: F401

@@ -153,3 +153,33 @@ def test_a_reader_with_the_wrong_password_stays_logged_out(client: Any, lib: Lib
 def test_the_admin_page_is_for_admins_only(client: Any, lib: Library) -> None:
     _desk_login(client)
     assert client.get("/admin").status_code == 403
+
+
+def test_an_admin_adds_disables_and_removes_a_self_check_machine_account(
+        client: Any, lib: Library, db: Database) -> None:
+    from circulation.sip2.accounts import list_accounts
+
+    make_user(db, "root-w", "admin")
+    login = client.post("/desk/login", data={"username": "root-w", "password": "password-123"},
+                        follow_redirects=False)
+    assert login.status_code == 303
+    page = client.get("/admin")
+    assert page.status_code == 200 and "自助借还机" in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    added = client.post("/admin/sip2", follow_redirects=False, data={
+        "login": "sc-td-01", "password": "machine-pass-1", "unit": "DC-TD", "encoding": "gb18030",
+        "error_detection": "true", "location": "一楼大厅", "csrf": csrf})
+    assert added.status_code == 303
+    again = client.post("/admin/sip2", data={"login": "sc-td-01", "password": "machine-pass-1", "unit": "DC-TD",
+                                             "csrf": csrf})
+    assert again.status_code == 409 and "这个登录名已经有自助机在用" in again.text
+    with db.session() as session:
+        (machine,) = list_accounts(session)
+        assert (machine.encoding, machine.error_detection, machine.active) == ("gb18030", True, True)
+    assert client.post("/admin/sip2/sc-td-01/active", data={"active": "false", "csrf": csrf},
+                       follow_redirects=False).status_code == 303
+    with db.session() as session:
+        assert list_accounts(session)[0].active is False
+    assert client.post("/admin/sip2/sc-td-01/remove", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    with db.session() as session:
+        assert not list_accounts(session)
