@@ -47,6 +47,9 @@ RULES = [
     {"unit_level": "service_point", "loan_days": 45, "max_items": 10, "renewals": 1, "hold_shelf_days": 10},
     {"unit_level": "mobile", "loan_days": 60, "max_items": 10, "renewals": 1, "hold_shelf_days": 14},
 ]
+# A self-check machine in the lobby of the 总馆 and of two branches; the village one is an older
+# model set to GB18030, as many in use are.
+SELF_CHECK = [("sc-dc", "DC", "utf-8"), ("sc-dc-td", "DC-TD", "utf-8"), ("sc-dc-wl", "DC-WL", "gb18030")]
 LIBRARIAN_LEVELS = ("main", "branch", "service_point", "study_room", "mobile")
 # Children's books float among the 总馆, the town-centre branches and the 城市书房: parents
 # return them wherever they shop, and the van would only carry them back.
@@ -60,6 +63,8 @@ def run_demo(console: Console) -> dict[str, object]:
     from circulation.patrons import register, save_category
     from circulation.rules import save_rule
     from circulation.schemas import PatronCategoryWrite, PatronCreate, RuleWrite
+    from circulation.sip2.accounts import create_account, list_accounts
+    from circulation.sip2.schemas import Sip2AccountCreate
     from ils.auth.models import StaffUser
     from ils.auth.service import create_user
     from ils.demo import marc_builder
@@ -97,6 +102,11 @@ def run_demo(console: Console) -> dict[str, object]:
             save_category(session, PatronCategoryWrite(code=code, name=name, valid_months=months))
         for rule in RULES:
             save_rule(session, RuleWrite(**rule), "demo", now)
+        machines = {a.login for a in list_accounts(session)}
+        for login, unit_code, encoding in SELF_CHECK:
+            if login not in machines:
+                create_account(session, Sip2AccountCreate(login=login, password=DEMO_PASSWORD, unit=unit_code,
+                                                          encoding=encoding, location="大厅"), "demo", now)
         cards = set(session.scalars(select(Patron.card_number)))
         for card, name, unit_code, category in READERS:
             if card not in cards:
@@ -138,6 +148,8 @@ def run_demo(console: Console) -> dict[str, object]:
     console.print(f"cataloguer / {DEMO_PASSWORD}, manager / {DEMO_PASSWORD}, "
                   f"a librarian per unit: lib-<unit code in lower case> / {DEMO_PASSWORD} (e.g. lib-dc-td)")
     console.print(f"readers: card {READERS[0][0]} … {READERS[-1][0]} / {DEMO_PASSWORD}")
+    console.print("self-check machines (SIP2, port ILS_SIP2_PORT): "
+                  + ", ".join(f"{login} ({unit}, {enc})" for login, unit, enc in SELF_CHECK) + f" / {DEMO_PASSWORD}")
     return {"admin_password": admin_password, **totals}
 
 

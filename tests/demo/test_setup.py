@@ -20,6 +20,7 @@ def _count(db, model) -> int:
 
 
 def test_demo_builds_network_accounts_and_catalogue_and_is_rerunnable(db, client, monkeypatch):
+    from circulation.sip2.models import Sip2Account
     from ils.config import get_settings
     from ils.demo.setup import DEMO_PASSWORD, run_demo
 
@@ -47,6 +48,12 @@ def test_demo_builds_network_accounts_and_catalogue_and_is_rerunnable(db, client
     assert again["admin_password"] is None  # never reset or printed again
 
     assert _count(db, PatronAccount) == 5
+    from circulation.sip2.accounts import authenticate
+
+    with db.session(write=False) as s:  # the self-check machines it prints log in, once each
+        machine = authenticate(s, "sc-dc-wl", DEMO_PASSWORD)
+        assert machine is not None and (machine.unit_code, machine.encoding) == ("DC-WL", "gb18030")
+        assert _count(db, Sip2Account) == 3
     with db.session(write=False) as s:
         librarians = set(s.scalars(select(StaffUser.username).where(StaffUser.role == "librarian")))
     assert "lib-dc-td" in librarians and "lib-kmlib" not in librarians
