@@ -28,7 +28,7 @@ STARTUP_ERROR_CHARS = 5000
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -81,7 +81,7 @@ def live_server(database_url: str, *, workers: int = 1, relay: bool = False,
     The server's stderr (tracebacks of any 500) is printed when the block ends, so a failing
     test shows it; if the server dies while starting, the error carries it.
     """
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ils-live-") as data_dir:
         # A file of its own for the server (appending), read by name here, so reading it

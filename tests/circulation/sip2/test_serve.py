@@ -17,15 +17,10 @@ import httpx
 
 from circulation.sip2.client import Sip2Client
 from tests.circulation.sip2.conftest import MACHINE_PASSWORD, SelfCheck
+from tests.support.live_server import free_port, live_server
 
 STARTUP_SECONDS = 30
 REPOSITORY = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _sip2_up(port: int) -> bool:
@@ -80,30 +75,19 @@ def _machine_works(port: int) -> None:
         assert lent.fixed["ok"] == "1" and lent.get("AJ") == "围城"
 
 
-def test_ils_serve_with_ils_sip2_port_answers_sip2_beside_the_web_service(selfcheck: SelfCheck, db, tmp_path):
+def test_ils_serve_with_ils_sip2_port_answers_sip2_beside_the_web_service(selfcheck: SelfCheck, db):
     _seed(selfcheck)
-    http_port, sip2_port = _free_port(), _free_port()
-    env = {"ILS_DATABASE_URL": db.url, "ILS_DATA_DIR": str(tmp_path), "ILS_LOG_LEVEL": "WARNING",
-           "ILS_SECRET_KEY": "sip2-serve-test-secret-key-0123456789abcdef",
-           "ILS_SIP2_PORT": str(sip2_port), "ILS_SIP2_HOST": "127.0.0.1"}
-    log = tmp_path / "serve.log"
-    with _process(["serve", "--port", str(http_port), "--workers", "1", "--no-relay"], env, log) as process:
-        base = f"http://127.0.0.1:{http_port}"
-
-        def both_up() -> bool:
-            try:
-                return httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200 and _sip2_up(sip2_port)
-            except httpx.TransportError:
-                return False
-
-        _wait(both_up, process, log)
+    sip2_port = free_port()
+    with live_server(db.url, extra_env={"ILS_SIP2_PORT": str(sip2_port), "ILS_SIP2_HOST": "127.0.0.1"}) as base:
+        # `ils serve` binds the SIP2 port before it starts the web workers: both answer now.
+        assert _sip2_up(sip2_port)
         _machine_works(sip2_port)
         assert httpx.get(f"{base}/api/v1/health").json()["status"] == "ok"
 
 
 def test_ils_sip2_serve_runs_the_sip2_server_alone(selfcheck: SelfCheck, db, tmp_path):
     _seed(selfcheck)
-    port = _free_port()
+    port = free_port()
     env = {"ILS_DATABASE_URL": db.url, "ILS_DATA_DIR": str(tmp_path), "ILS_LOG_LEVEL": "WARNING"}
     log = tmp_path / "sip2.log"
     with _process(["sip2", "serve", "--host", "127.0.0.1", "--port", str(port)], env, log) as process:
