@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
@@ -103,14 +104,21 @@ def list_records(
 
 @router.get("/records/export", responses={200: {"content": {"application/marc": {}, "application/xml": {}}}})
 def export_records(
-    session: ReadSession,
+    db: Annotated[Database, Depends(database)],
     _: StaffReader,
     format: Annotated[ExportFormat, Query(description="iso2709, marcxml (own flavour), marc21xml (CNMARC crosswalked), json")] = "iso2709",
 ) -> StreamingResponse:
     """Every record of the catalogue, streamed, as UTF-8 with the encoding marks set."""
     media, suffix = export.MEDIA_TYPES[format]
+
+    def body() -> Iterator[bytes]:
+        # The stream outlives the endpoint (and its request session, which ends before the
+        # answer is sent), so it reads in a session of its own, closed when the stream ends.
+        with db.session(write=False) as session:
+            yield from export.stream(session, format)
+
     return StreamingResponse(
-        export.stream(session, format), media_type=media,
+        body(), media_type=media,
         headers={"Content-Disposition": f'attachment; filename="catalogue.{suffix}"'},
     )
 
