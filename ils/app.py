@@ -29,6 +29,7 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/units/{code}"),
     ("GET", "/api/v1/records"),
     ("GET", "/api/v1/records/{record_id}"),
+    ("GET", "/sru"),
 }
 
 
@@ -69,6 +70,7 @@ REQUEST_THREADS = 16
 def create_app(*, run_relay: bool = False) -> FastAPI:
     from catalog.api import router as catalog_router
     from catalog.search.api import router as search_router
+    from catalog.sru.api import router as sru_router
     from circulation.api import desk as desk_router
     from circulation.api import router as circulation_router
     from circulation.sip2.api import router as sip2_router
@@ -144,6 +146,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(network_router)
     app.include_router(catalog_router)
     app.include_router(search_router)
+    app.include_router(sru_router)
     app.include_router(circulation_router)
     app.include_router(desk_router)
     app.include_router(logistics_router)
