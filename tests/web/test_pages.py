@@ -183,3 +183,36 @@ def test_an_admin_adds_disables_and_removes_a_self_check_machine_account(
     assert client.post("/admin/sip2/sc-td-01/remove", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     with db.session() as session:
         assert not list_accounts(session)
+
+
+def test_the_pull_list_names_the_copy_a_distant_reader_waits_for_and_checking_it_in_sends_it(
+        client: Any, lib: Library) -> None:
+    # R001 collects at 乌龙镇; the only copy on a shelf is TD-1 at 铜都 (WL-1 is on loan).
+    assert lib.checkout("R001", "WL-1", "DC-WL").status_code == 201
+    lib.reader("R002", name="赵敏", unit="DC-WL")
+    assert lib.hold("R002", "DC-WL", record="红楼梦").status_code == 201
+    csrf = _desk_login(client)
+    pull = client.get("/desk/holds/pull")
+    assert pull.status_code == 200 and "TD-1" in pull.text and "乌龙镇分馆" in pull.text
+    sent = client.post("/desk/checkin", data={"barcode": "TD-1", "csrf": csrf})
+    assert 'data-disposition="transit"' in sent.text and "转运至：乌龙镇分馆" in sent.text
+    assert "TD-1" not in client.get("/desk/holds/pull").text
+
+
+def test_the_hold_shelf_lists_the_reader_to_call_and_expiring_it_sends_the_copy_on(
+        client: Any, lib: Library, clock: Any) -> None:
+    lib.reader("R003", name="周芳")
+    assert lib.checkout("R001", "TD-1", "DC-TD").status_code == 201
+    assert lib.hold("R003", "DC-TD", record="红楼梦", barcode=None).status_code == 201
+    csrf = _desk_login(client)
+    trapped = client.post("/desk/checkin", data={"barcode": "TD-1", "csrf": csrf})
+    assert "预约架：周芳（R003）" in trapped.text
+    shelf = client.get("/desk/holds/shelf")
+    assert "周芳" in shelf.text and "R003" in shelf.text and "已过期" not in shelf.text
+    lib.advance(clock, days=10)  # past the 3 open days the rule keeps a copy on the shelf
+    csrf = _desk_login(client)
+    assert "已过期" in client.get("/desk/holds/shelf").text
+    expired = client.post("/desk/holds/expire", data={"csrf": csrf}, follow_redirects=False)
+    assert expired.status_code == 303 and expired.headers["location"] == "/desk/holds/shelf?expired=1"
+    assert "周芳" not in client.get("/desk/holds/shelf").text
+    assert lib.item("TD-1")["status"] == "available"
