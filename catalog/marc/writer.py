@@ -137,32 +137,35 @@ def to_marcxml(records: Iterable[pymarc.Record], flavour: Flavour, *, today: dt.
     for record in records:
         marked = mark_utf8(record, flavour, today)
         rec_el = etree.SubElement(collection, f"{{{ns}}}record")
-        etree.SubElement(rec_el, f"{{{ns}}}leader").text = _xml_text(str(marked.leader).ljust(24)[:24])
+        etree.SubElement(rec_el, f"{{{ns}}}leader").text = xml_safe(str(marked.leader).ljust(24)[:24])
         # MARCXML puts control fields before data fields, and a data field needs a subfield.
         controls = [f for f in marked.fields if f.is_control_field()]
         datafields = [f for f in marked.fields if not f.is_control_field() and f.subfields]
         for f in controls + datafields:
             if f.is_control_field():
                 el = etree.SubElement(rec_el, f"{{{ns}}}controlfield", tag=f.tag)
-                el.text = _xml_text(f.data or "")
+                el.text = xml_safe(f.data or "")
             else:
                 ind1, ind2 = f.indicators or (" ", " ")
                 el = etree.SubElement(rec_el, f"{{{ns}}}datafield", tag=f.tag, ind1=ind1 or " ", ind2=ind2 or " ")
                 for sf in f.subfields:
                     sub = etree.SubElement(el, f"{{{ns}}}subfield", code=sf.code)
-                    sub.text = _xml_text(sf.value)
+                    sub.text = xml_safe(sf.value)
     return etree.tostring(collection, xml_declaration=True, encoding="UTF-8")
 
 
-def _xml_text(text: str) -> str:
-    # XML 1.0 cannot carry most C0 controls (MARC data sometimes holds stray ones); they
-    # become U+FFFD so the export stays well-formed.
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot carry replaced by U+FFFD. MARC data sometimes
+    holds stray C0 controls and a request parameter can hold anything (``query=%01``); lxml
+    refuses them, so every text the MARCXML export and SRU write goes through here."""
     if text.isprintable():
         return text
-    return "".join(
-        ch if ch in "\t\n\r" or ord(ch) >= 0x20 and not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff" else "\ufffd"
-        for ch in text
-    )
+    return "".join(ch if _xml_char(ch) else "\ufffd" for ch in text)
+
+
+def _xml_char(ch: str) -> bool:
+    code = ord(ch)
+    return ch in "\t\n\r" or 0x20 <= code < 0xD800 or 0xE000 <= code < 0xFFFE or code > 0xFFFF
 
 
 def to_json(record: pymarc.Record) -> dict[str, Any]:

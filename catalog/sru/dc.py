@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from catalog.marc.writer import xml_safe
 from catalog.models import Record
-from catalog.sru.xmltext import xml_safe
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 SRW_DC_NS = "info:srw/schema/1/dc-schema"

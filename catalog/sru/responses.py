@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from catalog.marc.writer import xml_safe
 from catalog.sru.cql import BooleanQuery, Modifier, Node, PrefixedQuery, SearchClause
 from catalog.sru.diagnostics import Diagnostic
 from catalog.sru.explain import ZEEREX_SCHEMA
-from catalog.sru.xmltext import xml_safe
 
 SRW_NS = "http://www.loc.gov/zing/srw/"
 DIAG_NS = "http://www.loc.gov/zing/srw/diagnostic/"
