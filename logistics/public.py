@@ -15,9 +15,9 @@ from logistics.transits import (
     route_return,
     send,
 )
-from logistics.views import transit_list
+from logistics.views import transit_count, transit_list
 
 __all__ = [
     "CostModel", "Move", "Transit", "abandon", "close_open", "home_or_here", "load_costs", "on_abandoned",
-    "on_arrival", "open_transit", "receive", "route_return", "send", "transit_list",
+    "on_arrival", "open_transit", "receive", "route_return", "send", "transit_count", "transit_list",
 ]

@@ -29,6 +29,7 @@ from ils.web.pages import (
     STAFF_COOKIE,
     UNIT_COOKIE,
     AnonymousView,
+    DeskView,
     StaffView,
     View,
     check_csrf,
@@ -38,31 +39,19 @@ from ils.web.pages import (
     remember,
     render,
     safe_next,
+    unit_names,
 )
-from logistics.public import transit_list
+from logistics.public import transit_count, transit_list
 
 router = APIRouter(include_in_schema=False)
 Barcode = Annotated[str, Form(max_length=64)]
 Csrf = Annotated[str, Form()]
 
 
-def _error(view: View, exc: DomainError) -> None:
-    view.flash.append(("error", view.t.error(exc.code, exc.detail)))
-
-
-def _names(session: Session) -> dict[str, str]:
-    return {u.code: u.name for u in network(session).units.values()}
-
-
 def _units_of(session: Session, view: View) -> list[tuple[str, str]]:
     assert view.principal is not None
     codes = view.principal.unit_codes
     return sorted((u.code, u.name) for u in network(session).units.values() if codes is None or u.code in codes)
-
-
-def _at_unit(view: View) -> str | None:
-    """The desk's unit, or None when the librarian must choose it first."""
-    return view.unit
 
 
 # ---- logging in and choosing the unit -------------------------------------------------------
@@ -78,7 +67,7 @@ def login(view: AnonymousView, session: ReadSession, now: Now, username: Annotat
     try:
         user = login_staff(session, username.strip(), password)
     except DomainError as exc:
-        _error(view, exc)
+        view.error(exc)
         return render(view, "desk/login.html", status=401, area="desk", next=safe_next(next, "/desk"),
                       username=username)
     # A librarian of one branch (and its village points) starts at the branch; someone serving
@@ -118,15 +107,13 @@ def choose_unit(view: StaffView, session: ReadSession, unit: Annotated[str, Form
 # ---- the desk's home ------------------------------------------------------------------------
 
 @router.get("/desk", response_class=HTMLResponse)
-def home(view: StaffView, session: ReadSession, now: Now) -> Response:
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
+def home(view: DeskView, session: ReadSession, now: Now) -> Response:
     here = unit_by_code(session, view.unit or "")
     counts = {
         "pull": len(circulation_repo.pull_list(session, here.id)),
         "shelf": len(circulation_repo.holds_at(session, here.id, "ready")),
-        "to_send": len(transit_list(session, now, status="to_send", unit=here.code)),
-        "expected": len(transit_list(session, now, status="expected", unit=here.code)),
+        "to_send": transit_count(session, now, status="to_send", unit=here.code),
+        "expected": transit_count(session, now, status="expected", unit=here.code),
     }
     return render(view, "desk/home.html", area="desk", unit_name=here.name, counts=counts)
 
@@ -140,7 +127,7 @@ def _patron_page(view: View, session: Session, now: Now, card: str | None, statu
         try:
             patron = patrons.get_patron(session, card.strip())
         except DomainError as exc:
-            _error(view, exc)
+            view.error(exc)
             status = 404
         else:
             today = local_date(now)
@@ -152,14 +139,12 @@ def _patron_page(view: View, session: Session, now: Now, card: str | None, statu
                 "owed_fen": circulation_repo.owed_fen(session, patron.id),
             }
     return render(view, "desk/checkout.html", status=status, area="desk", card=(card or "").strip(), reader=reader,
-                  refused=refused, names=_names(session), now=now.astimezone(get_settings().tz))
+                  refused=refused, names=unit_names(session), now=now.astimezone(get_settings().tz))
 
 
 @router.get("/desk/checkout", response_class=HTMLResponse)
-def checkout_page(view: StaffView, session: ReadSession, now: Now, card: str | None = None,
+def checkout_page(view: DeskView, session: ReadSession, now: Now, card: str | None = None,
                   lent: str | None = None, renewed: str | None = None) -> Response:
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
     if lent:
         view.flash.append(("ok", view.t("desk.checkout.lent", barcode=lent)))
     if renewed:
@@ -168,13 +153,11 @@ def checkout_page(view: StaffView, session: ReadSession, now: Now, card: str | N
 
 
 @router.post("/desk/checkout", response_class=HTMLResponse)
-def checkout(view: StaffView, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
+def checkout(view: DeskView, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
              override: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
              override_reason: Annotated[str, Form()] = "", csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
     card, barcode = card.strip(), barcode.strip()
     request = CheckoutRequest(card, barcode, view.unit or "", None,
                               Override(frozenset(override), override_reason.strip() or None))
@@ -188,7 +171,7 @@ def checkout(view: StaffView, session: WriteSession, now: Now, card: Annotated[s
             refused = {"barcode": barcode, "blocks": exc.blocks, "code": exc.code,
                        "may_override": view.may("circulation:override") and not standing}
             return _patron_page(view, session, now, card, status=409, refused=refused)
-        _error(view, exc)
+        view.error(exc)
         return _patron_page(view, session, now, card, status=exc.http_status)
     return redirect(f"/desk/checkout?card={card}&lent={barcode}")
 
@@ -202,9 +185,7 @@ def renew(view: StaffView, session: WriteSession, now: Now, card: Annotated[str,
         loans.renew(session, RenewRequest(barcode, view.unit, NO_OVERRIDE), view.principal, now)
     except DomainError as exc:
         session.rollback()
-        _error(view, exc)
-        for block in exc.blocks:
-            view.flash.append(("error", view.t.error(block["code"], block.get("detail"))))
+        view.error(exc)
         return _patron_page(view, session, now, card, status=exc.http_status)
     return redirect(f"/desk/checkout?card={card}&renewed={barcode}")
 
@@ -244,7 +225,7 @@ def register(view: StaffView, session: WriteSession, now: Now, card_number: Anno
                       categories=circulation_repo.categories(session), form=form)
     except DomainError as exc:
         session.rollback()
-        _error(view, exc)
+        view.error(exc)
         return render(view, "desk/register.html", status=exc.http_status, area="desk",
                       categories=circulation_repo.categories(session), form=form)
     return redirect(f"/desk/checkout?card={form['card_number']}")
@@ -253,9 +234,7 @@ def register(view: StaffView, session: WriteSession, now: Now, card_number: Anno
 # ---- check-in and receiving ------------------------------------------------------------------
 
 @router.get("/desk/checkin", response_class=HTMLResponse)
-def checkin_page(view: StaffView) -> Response:
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
+def checkin_page(view: DeskView) -> Response:
     return render(view, "desk/checkin.html", area="desk", result=None, action="/desk/checkin",
                   heading="desk.checkin.title")
 
@@ -273,7 +252,7 @@ def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bo
             outcome = loans.checkin(session, barcode.strip(), view.unit or "", view.principal.label, now)
     except DomainError as exc:
         session.rollback()
-        _error(view, exc)
+        view.error(exc)
         return render(view, "desk/checkin.html", status=exc.http_status, area="desk", result=None, action=action,
                       heading=heading)
     result = views.move_read(session, outcome.item, outcome.move)
@@ -281,41 +260,33 @@ def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bo
     return render(view, "desk/checkin.html", area="desk", result=result, action=action, heading=heading,
                   loan=views.loan_read(session, loan, local_date(now)) if loan is not None else None,
                   found=outcome.found, fine_fen=outcome.fine.amount_fen if outcome.fine is not None else 0,
-                  names=_names(session), now=now.astimezone(get_settings().tz))
+                  names=unit_names(session), now=now.astimezone(get_settings().tz))
 
 
 @router.post("/desk/checkin", response_class=HTMLResponse)
-def checkin(view: StaffView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
+def checkin(view: DeskView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
     return _move_page(view, session, now, barcode, receive=False)
 
 
 @router.post("/desk/transits/receive", response_class=HTMLResponse)
-def receive(view: StaffView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
+def receive(view: DeskView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
     return _move_page(view, session, now, barcode, receive=True)
 
 
 # ---- holds and transits ---------------------------------------------------------------------
 
 @router.get("/desk/holds/pull", response_class=HTMLResponse)
-def pull_list(view: StaffView, session: ReadSession) -> Response:
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
+def pull_list(view: DeskView, session: ReadSession) -> Response:
     here = unit_by_code(session, view.unit or "")
     rows = [views.hold_read(session, h) for h in circulation_repo.pull_list(session, here.id)]
     call_numbers = {row.id: get_item(session, row.target_barcode).call_number for row in rows if row.target_barcode}
-    return render(view, "desk/pull.html", area="desk", holds=rows, call_numbers=call_numbers, names=_names(session))
+    return render(view, "desk/pull.html", area="desk", holds=rows, call_numbers=call_numbers, names=unit_names(session))
 
 
 @router.get("/desk/holds/shelf", response_class=HTMLResponse)
-def hold_shelf(view: StaffView, session: ReadSession, now: Now, expired: int | None = None) -> Response:
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
+def hold_shelf(view: DeskView, session: ReadSession, now: Now, expired: int | None = None) -> Response:
     if expired is not None:
         view.flash.append(("ok", view.t("desk.shelf.expired_done", count=expired)))
     here = unit_by_code(session, view.unit or "")
@@ -339,10 +310,8 @@ def expire(view: StaffView, session: WriteSession, now: Now, csrf: Csrf = "") ->
 
 
 @router.get("/desk/transits", response_class=HTMLResponse)
-def transits(view: StaffView, session: ReadSession, now: Now) -> Response:
-    if _at_unit(view) is None:
-        return redirect("/desk/unit")
+def transits(view: DeskView, session: ReadSession, now: Now) -> Response:
     unit = view.unit or ""
-    return render(view, "desk/transits.html", area="desk", names=_names(session),
+    return render(view, "desk/transits.html", area="desk", names=unit_names(session),
                   to_send=transit_list(session, now, status="to_send", unit=unit),
                   expected=transit_list(session, now, status="expected", unit=unit))

@@ -33,6 +33,7 @@ from ils.web.pages import (
     redirect,
     render,
     safe_next,
+    unit_names,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -48,12 +49,6 @@ def _units(session: Session) -> list[tuple[str, str]]:
                   key=lambda pair: pair[0])
 
 
-def _error(view: View, exc: DomainError) -> None:
-    view.flash.append(("error", view.t.error(exc.code, exc.detail)))
-    for block in exc.blocks:
-        view.flash.append(("error", view.t.error(block["code"], block.get("detail"))))
-
-
 @router.get("/opac", response_class=HTMLResponse)
 def search_page(
     view: PublicView,
@@ -67,7 +62,7 @@ def search_page(
     result = None
     if q or unit or available:
         result = search_engine().search(SearchQuery(q=q, unit=unit, available=available, page=page, size=PAGE_SIZE))
-    names = {u.code: u.name for u in network(session).units.values()}
+    names = unit_names(session)
     pages = math.ceil(result.total / PAGE_SIZE) if result else 0
     base = f"/opac?q={q}&unit={unit or ''}&available={'true' if available else 'false'}"
     return render(view, "opac/search.html", area="opac", q=q, unit=unit, available=available, result=result,
@@ -77,7 +72,6 @@ def search_page(
 @router.get("/opac/records/{record_id}", response_class=HTMLResponse)
 def record_page(record_id: int, view: PublicView, session: ReadSession, now: Now) -> Response:
     record = read_record(session, get_record(session, record_id))
-    names = {u.code: u.name for u in network(session).units.values()}
     units = network(session).units
     copies = []
     for item in sorted(items_of_record(session, record_id), key=lambda i: (i.owning_unit_id, i.barcode)):
@@ -92,10 +86,10 @@ def record_page(record_id: int, view: PublicView, session: ReadSession, now: Now
     home = None
     if view.principal is not None:
         patron = circulation_repo.patron_by_card(session, view.principal.name)
-        home = network(session).units[patron.unit_id].code if patron is not None else None
+        home = units[patron.unit_id].code if patron is not None else None
     queue = circulation_repo.waiting_holds_count(session, record_id, 0, local_date(now))
-    return render(view, "opac/record.html", area="opac", record=record, copies=copies, names=names,
-                  units=_units(session), home=home, queue=queue)
+    return render(view, "opac/record.html", area="opac", record=record, copies=copies, units=_units(session),
+                  home=home, queue=queue)
 
 
 @router.post("/opac/records/{record_id}/hold", response_class=HTMLResponse)
@@ -108,7 +102,7 @@ def place_hold(record_id: int, view: ReaderView, session: WriteSession, now: Now
                            view.principal, now)
     except DomainError as exc:
         session.rollback()
-        _error(view, exc)
+        view.error(exc)
         return record_page(record_id, view, session, now)
     return redirect(f"/opac/account?placed={hold.id}")
 
@@ -124,7 +118,7 @@ def login(view: PublicView, session: ReadSession, now: Now, card: Annotated[str,
     try:
         account = login_patron(session, card.strip(), password)
     except DomainError as exc:
-        _error(view, exc)
+        view.error(exc)
         return render(view, "opac/login.html", status=401, area="opac", next=safe_next(next, "/opac/account"),
                       card=card)
     response = redirect(safe_next(next, "/opac/account"))
@@ -146,7 +140,7 @@ def _account(view: View, session: Session, now: Now, status: int = 200) -> Respo
     today = local_date(now)
     current = [views.loan_read(session, loan, today) for loan in circulation_repo.patron_loans(session, patron.id)]
     active = [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)]
-    names = {u.code: u.name for u in network(session).units.values()}
+    names = unit_names(session)
     return render(view, "opac/account.html", status=status, area="opac",
                   patron=patrons.read(session, patron, now, full_id_card=False), loans=current, holds=active,
                   names=names, owed_fen=circulation_repo.owed_fen(session, patron.id))
@@ -173,7 +167,7 @@ def renew(view: ReaderView, session: WriteSession, now: Now, barcode: Annotated[
         loans.renew(session, RenewRequest(barcode, None, NO_OVERRIDE), view.principal, now)
     except DomainError as exc:
         session.rollback()
-        _error(view, exc)
+        view.error(exc)
         return _account(view, session, now, status=409)
     return redirect(f"/opac/account?renewed={barcode}")
 
@@ -187,6 +181,6 @@ def cancel(hold_id: int, view: ReaderView, session: WriteSession, now: Now,
         holds.cancel(session, hold_id, view.principal, now, "cancelled by the reader in the OPAC")
     except DomainError as exc:
         session.rollback()
-        _error(view, exc)
+        view.error(exc)
         return _account(view, session, now, status=409)
     return redirect(f"/opac/account?cancelled={hold_id}")

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
 
 from ils.auth.principal import Principal
 from ils.auth.security import issue_token, read_token
@@ -25,6 +26,7 @@ from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import get_database
 from ils.errors import DomainError, Forbidden
+from ils.network.snapshot import network
 from ils.web.i18n import LOCALE_NAMES, LOCALES, Translator, pick_locale
 
 READER_COOKIE = "ils_reader"
@@ -43,11 +45,12 @@ _env = Environment(
 )
 
 
-class LoginRequired(Exception):
-    """A page that needs a login was opened without one: the app answers with a redirect."""
+class GoFirst(Exception):
+    """A page was opened before its precondition (a login, the desk's unit): the app answers
+    with a redirect to where that is settled, which leads back here."""
 
-    def __init__(self, login_path: str, next_path: str) -> None:
-        self.location = f"{login_path}?next={quote(next_path, safe='/')}"
+    def __init__(self, path: str, next_path: str | None = None) -> None:
+        self.location = f"{path}?next={quote(next_path, safe='/')}" if next_path else path
 
 
 @dataclass
@@ -69,6 +72,12 @@ class View:
     def here(self) -> str:
         query = self.request.url.query
         return self.request.url.path + (f"?{query}" if query else "")
+
+    def error(self, exc: DomainError) -> None:
+        """Show a refusal in words: its code, and every block it carries."""
+        self.flash.append(("error", self.t.error(exc.code, exc.detail)))
+        for block in exc.blocks:
+            self.flash.append(("error", self.t.error(block["code"], block.get("detail"))))
 
     def may(self, scope: str) -> bool:
         return self.principal is not None and scope in self.principal.scopes
@@ -135,17 +144,24 @@ async def public_view(request: Request) -> View:
 async def reader_view(request: Request) -> View:
     view = _view(request, READER_COOKIE, "patron")
     if view.principal is None:
-        raise LoginRequired("/opac/login", view.here)
+        raise GoFirst("/opac/login", view.here)
     return view
 
 
 async def staff_view(request: Request) -> View:
     view = _view(request, STAFF_COOKIE, "staff")
     if view.principal is None:
-        raise LoginRequired("/desk/login", view.here)
+        raise GoFirst("/desk/login", view.here)
     unit = request.cookies.get(UNIT_COOKIE)
     codes = view.principal.unit_codes
     view.unit = unit if unit and (codes is None or unit in codes) else None
+    return view
+
+
+async def desk_view(view: Annotated[View, Depends(staff_view)]) -> View:
+    """A desk page that acts at the desk's unit: the librarian chooses it first."""
+    if view.unit is None:
+        raise GoFirst("/desk/unit")
     return view
 
 
@@ -156,7 +172,12 @@ async def anonymous_view(request: Request) -> View:
 PublicView = Annotated[View, Depends(public_view)]
 ReaderView = Annotated[View, Depends(reader_view)]
 StaffView = Annotated[View, Depends(staff_view)]
+DeskView = Annotated[View, Depends(desk_view)]
 AnonymousView = Annotated[View, Depends(anonymous_view)]
+
+
+def unit_names(session: Session) -> dict[str, str]:
+    return {u.code: u.name for u in network(session).units.values()}
 
 
 def render(view: View, template: str, status: int = 200, **context: Any) -> HTMLResponse:

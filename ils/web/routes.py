@@ -17,7 +17,7 @@ from ils.web.pages import (
     ELDER_COOKIE,
     LANG_COOKIE,
     AnonymousView,
-    LoginRequired,
+    GoFirst,
     anonymous_view,
     redirect,
     remember,
@@ -61,8 +61,8 @@ def install(app: FastAPI) -> None:
     static = resources.files("ils.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.exception_handler(LoginRequired)
-    async def _login(_: Request, exc: LoginRequired) -> Response:
+    @app.exception_handler(GoFirst)
+    async def _go_first(_: Request, exc: GoFirst) -> Response:
         return redirect(exc.location)
 
     @app.get("/", include_in_schema=False)

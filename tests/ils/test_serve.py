@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,19 +11,14 @@ import httpx
 import pytest
 
 from tests.support.factories import make_network, make_user
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.live_server import free_port
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_served_app_answers_and_its_relay_delivers_the_outbox(db, tmp_path, workers):
     make_network(db)
     make_user(db, "cat", "cataloguer")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ILS_DATABASE_URL": db.url, "ILS_DATA_DIR": str(tmp_path),
            "ILS_SECRET_KEY": "serve-test-secret-key-0123456789abcdef", "ILS_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
