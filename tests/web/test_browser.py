@@ -111,6 +111,7 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
 
         _accessible(page)
         page.get_by_role("link", name="登录后预约").click()
+        page.wait_for_url(re.compile(r"/opac/login\?next="))
         _accessible(page)
         page.get_by_label("读者证号").fill("R001")
         page.get_by_label("密码").fill("reader-pass")
@@ -133,7 +134,8 @@ def test_a_reader_finds_a_title_by_pinyin_places_a_hold_and_sees_it_with_renewab
         page.screenshot(path=str(screenshots / "opac-account.png"), full_page=True)
 
         # 长者模式 and English are remembered by this browser.
-        page.get_by_role("button", name="长者模式").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="长者模式").click()
         assert "elder" in (page.locator("body").get_attribute("class") or "")
         assert page.get_by_role("button", name="长者模式").get_attribute("aria-pressed") == "true"
         page.screenshot(path=str(screenshots / "opac-account-elder.png"), full_page=True)
@@ -220,6 +222,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
 
         # Check-in: three copies, three instructions.
         page.get_by_role("link", name="还书").first.click()
+        page.wait_for_url(f"{base}/desk/checkin")  # the check-out page has a barcode field of that name too
         expected = {
             "TD-1": ("shelve", "放回书架"),
             "WL-9": ("transit", "转运至：乌龙镇分馆"),
@@ -239,6 +242,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
 
         # The desk's lists know about what just happened.
         page.get_by_role("link", name="预约架").first.click()
+        page.wait_for_url(f"{base}/desk/holds/shelf")
         assert "周芳" in page.locator("table").inner_text()
         page.get_by_role("link", name="转运").first.click()
         assert "WL-9" in page.locator("#to_send-heading + .table-wrap").inner_text()
