@@ -364,7 +364,7 @@ class InProcessDesk:
         return self._run(use_case)
 
     def checkin(self, barcode: str, unit: str) -> Answer:
-        return self._run(lambda session, now: self.loans.checkin(session, barcode, unit, self.principal.label,
+        return self._run(lambda session, now: self.loans.checkin(session, barcode, unit, self.principal,
                                                                  now).move)
 
     def renew(self, barcode: str, unit: str) -> Answer:
@@ -381,7 +381,7 @@ class InProcessDesk:
         return self._run(use_case)
 
     def receive(self, barcode: str, unit: str) -> Answer:
-        return self._run(lambda session, now: self.loans.receive_copy(session, barcode, unit, self.principal.label,
+        return self._run(lambda session, now: self.loans.receive_copy(session, barcode, unit, self.principal,
                                                                       now).move)
 
 

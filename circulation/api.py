@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Query, Response
 
 from catalog.public import Item, record_title
 from circulation import fines, holds, loans, patrons, rules, views
 from circulation import repository as repo
 from circulation.blocks import Override
-from circulation.holds import HoldRequest, check_own
+from circulation.holds import HoldRequest
 from circulation.loans import CheckoutRequest, RenewRequest
 from circulation.models import Hold
 from circulation.patrons import local_date
@@ -38,6 +38,7 @@ from circulation.schemas import (
     PatronCategoryRead,
     PatronCategoryWrite,
     PatronCreate,
+    PatronLookup,
     PatronRead,
     PatronUpdate,
     PaymentBody,
@@ -48,93 +49,108 @@ from circulation.schemas import (
     RuleWrite,
 )
 from circulation.standing import accruing_fen
+from ils.auth import gate
 from ils.auth.principal import Principal
 from ils.errors import InvalidInput, NotFound
 from ils.http import (
-    Authenticated,
     IdempotencyKey,
     Now,
     ReadSession,
     WriteSession,
+    allows,
     once,
-    require,
 )
 from ils.network.service import get_unit
 from logistics.public import Move
 
 router = APIRouter(prefix="/api/v1", tags=["patrons"])
-PatronReader = Annotated[Principal, Depends(require("patrons:read"))]
-PatronWriter = Annotated[Principal, Depends(require("patrons:write"))]
-Admin = Annotated[Principal, Depends(require("users:admin"))]
-PolicyWriter = Annotated[Principal, Depends(require("policies:write"))]
+PatronReader = Annotated[Principal, allows("patron.read")]
+Registrar = Annotated[Principal, allows("patron.register")]
+PatronWriter = Annotated[Principal, allows("patron.write")]
+Blocker = Annotated[Principal, allows("patron.block")]
+RuleReader = Annotated[Principal, allows("rule.read")]
+PolicyWriter = Annotated[Principal, allows("policy.write")]
 
 
 @router.get("/patron-categories", response_model=list[PatronCategoryRead])
-def list_categories(session: ReadSession, _: PatronReader) -> list[PatronCategoryRead]:
+def list_categories(session: ReadSession, _: RuleReader) -> list[PatronCategoryRead]:
     """Patron categories (adult, child, senior …): data the library edits, keys of the loan rules."""
     return [PatronCategoryRead.model_validate(c, from_attributes=True) for c in repo.categories(session)]
 
 
 @router.put("/patron-categories/{code}", response_model=PatronCategoryRead)
-def save_category(code: str, body: PatronCategoryWrite, session: WriteSession, _: Admin) -> PatronCategoryRead:
-    """Create or change a category (admins only)."""
+def save_category(code: str, body: PatronCategoryWrite, session: WriteSession,
+                  _: PolicyWriter) -> PatronCategoryRead:
+    """Create or change a category (those who set the loan rules)."""
     if body.code != code:
         raise InvalidInput("VALIDATION_FAILED", "the code in the path and the body differ")
     return PatronCategoryRead.model_validate(patrons.save_category(session, body), from_attributes=True)
 
 
 @router.post("/patrons", response_model=PatronRead, status_code=201)
-def register(body: PatronCreate, session: WriteSession, now: Now, principal: PatronWriter) -> PatronRead:
+def register(body: PatronCreate, session: WriteSession, now: Now, principal: Registrar) -> PatronRead:
     """Issue a card. A unit librarian issues cards for the units they serve; the card then
     works at every unit of the network."""
-    principal.require_unit(body.unit)
-    patron = patrons.register(session, body, principal.label, now)
-    return patrons.read(session, patron, now, full_id_card=True)
+    patron = patrons.register(session, body, principal, now)
+    return patrons.read(session, patron, now, principal)
 
 
 @router.get("/patrons/{card}", response_model=PatronRead)
 def get_patron(card: str, session: ReadSession, now: Now, principal: PatronReader) -> PatronRead:
-    """A patron by card number or by ID card number. The ID card number is masked unless the
-    caller may edit patrons."""
-    return patrons.read(session, patrons.get_patron(session, card), now,
-                        full_id_card="patrons:write" in principal.scopes)
+    """A patron by card number (an ID card number works too, but keep it out of URLs: use
+    ``POST /patrons/lookup``). The ID card number, phone, email and address are masked except
+    to staff of the reader's own unit who may change readers."""
+    patron = patrons.get_patron(session, card)
+    gate.check(session, principal, "patron.read", card=patron.card_number)
+    return patrons.read(session, patron, now, principal)
+
+
+@router.post("/patrons/lookup", response_model=PatronRead)
+def lookup_patron(body: PatronLookup, session: ReadSession, now: Now, principal: PatronReader) -> PatronRead:
+    """A patron by card number or ID card number sent in the body, so that an ID card number
+    never appears in a URL, a proxy's log or the browser's history."""
+    patron = patrons.get_patron(session, body.card)
+    gate.check(session, principal, "patron.read", card=patron.card_number)
+    return patrons.read(session, patron, now, principal)
 
 
 @router.patch("/patrons/{card}", response_model=PatronRead)
-def update_patron(card: str, body: PatronUpdate, session: WriteSession, now: Now, _: PatronWriter) -> PatronRead:
-    """Change a patron: name, category, status, expiry, deposit, contact. Only the fields sent change."""
-    return patrons.read(session, patrons.update(session, card, body, now), now, full_id_card=True)
+def update_patron(card: str, body: PatronUpdate, session: WriteSession, now: Now,
+                  principal: PatronWriter) -> PatronRead:
+    """Change a patron of a unit one serves: name, category, status, expiry, deposit, contact.
+    Only the fields sent change."""
+    return patrons.read(session, patrons.update(session, card, body, principal, now), now, principal)
 
 
 @router.post("/patrons/{card}/blocks", response_model=BlockRead, status_code=201)
-def block(card: str, body: BlockCreate, session: WriteSession, now: Now, principal: PatronWriter) -> BlockRead:
+def block(card: str, body: BlockCreate, session: WriteSession, now: Now, principal: Blocker) -> BlockRead:
     """Block a patron by hand, with the reason (a lost card, an unsettled claim …)."""
-    return BlockRead.model_validate(patrons.block(session, card, body.reason, principal.label, now), from_attributes=True)
+    return BlockRead.model_validate(patrons.block(session, card, body.reason, principal, now), from_attributes=True)
 
 
 @router.delete("/patrons/{card}/blocks/{block_id}", response_model=BlockRead)
 def lift_block(card: str, block_id: int, session: WriteSession, now: Now, principal: PatronWriter) -> BlockRead:
     """Lift a block; it stays on record with who lifted it and when."""
-    return BlockRead.model_validate(patrons.lift_block(session, card, block_id, principal.label, now),
+    return BlockRead.model_validate(patrons.lift_block(session, card, block_id, principal, now),
                                     from_attributes=True)
 
 
 @router.post("/patrons/{card}/proxies", status_code=204)
 def add_proxy(card: str, body: ProxyCreate, session: WriteSession, now: Now, principal: PatronWriter) -> Response:
     """Let another patron borrow and collect holds for this one."""
-    patrons.add_proxy(session, card, body.proxy_card_number, principal.label, now)
+    patrons.add_proxy(session, card, body.proxy_card_number, principal, now)
     return Response(status_code=204)
 
 
 @router.delete("/patrons/{card}/proxies/{proxy_card}", status_code=204)
-def remove_proxy(card: str, proxy_card: str, session: WriteSession, _: PatronWriter) -> Response:
+def remove_proxy(card: str, proxy_card: str, session: WriteSession, principal: PatronWriter) -> Response:
     """Withdraw a proxy's right to act for this patron."""
-    patrons.remove_proxy(session, card, proxy_card)
+    patrons.remove_proxy(session, card, proxy_card, principal)
     return Response(status_code=204)
 
 
 @router.get("/circulation-rules", response_model=list[RuleRead])
-def list_rules(session: ReadSession, _: PatronReader) -> list[RuleRead]:
+def list_rules(session: ReadSession, _: RuleReader) -> list[RuleRead]:
     """Every loan rule of the network."""
     return [RuleRead.model_validate(r, from_attributes=True) for r in rules.all_rules(session)]
 
@@ -155,7 +171,7 @@ def delete_rule(rule_id: int, session: WriteSession, _: PolicyWriter) -> Respons
 @router.get("/circulation-rules/explain", response_model=RuleExplanation)
 def explain_rule(
     session: ReadSession,
-    _: PatronReader,
+    _: RuleReader,
     unit: str,
     patron_category: str | None = None,
     item_type: str | None = None,
@@ -171,27 +187,21 @@ def explain_rule(
 # ---- circulation: the desk, self-check machines and the OPAC ----------------------------------
 
 desk = APIRouter(prefix="/api/v1", tags=["circulation"])
-Lender = Annotated[Principal, Depends(require("circulation:write"))]
-Receiver = Annotated[Principal, Depends(require("transits:write"))]
+Lender = Annotated[Principal, allows("loan.checkout")]
+Returns = Annotated[Principal, allows("loan.checkin")]
+Renewer = Annotated[Principal, allows("loan.renew")]
+LossRecorder = Annotated[Principal, allows("loan.lost")]
+Cashier = Annotated[Principal, allows("payment.take")]
+Receiver = Annotated[Principal, allows("transit.receive")]
+TransitWriter = Annotated[Principal, allows("transit.write")]
+HoldPlacer = Annotated[Principal, allows("hold.place")]
+HoldChanger = Annotated[Principal, allows("hold.change")]
+ShelfKeeper = Annotated[Principal, allows("hold.shelf")]
+HoldLister = Annotated[Principal, allows("hold.list")]
 
 
 def _override(body: OverrideFields) -> Override:
     return Override(frozenset(body.override), body.override_reason)
-
-
-def _may_see(principal: Principal, card: str) -> None:
-    """Staff who may look patrons up see anyone; a reader sees their own card."""
-    if principal.kind == "patron":
-        check_own(principal, card)
-    else:
-        principal.require("patrons:read")
-
-
-def _may_act(principal: Principal, card: str | None) -> None:
-    if principal.kind == "patron":
-        check_own(principal, card or "")
-    else:
-        principal.require("circulation:write")
 
 
 @desk.post("/circulation/checkout", response_model=LoanRead, status_code=201,
@@ -199,9 +209,9 @@ def _may_act(principal: Principal, card: str | None) -> None:
                       403: {"description": "OVERRIDE_NOT_PERMITTED or UNIT_OUT_OF_SCOPE"}})
 def checkout(body: CheckoutBody, session: WriteSession, now: Now, principal: Lender,
              idempotency_key: IdempotencyKey = None) -> Response:
-    """Lend a copy. Every block is gathered and returned at once; staff with
-    circulation:override may name overridable codes in ``override`` with a reason."""
-    principal.require_unit(body.unit)
+    """Lend a copy at a desk one serves, to any reader of the network (通借通还). Every block is
+    gathered and returned at once; staff with circulation:override may name overridable codes in
+    ``override`` with a reason."""
 
     def run() -> tuple[int, LoanRead]:
         request = CheckoutRequest(body.card, body.barcode, body.unit, body.proxy_card, _override(body))
@@ -217,9 +227,8 @@ def checkout(body: CheckoutBody, session: WriteSession, now: Now, principal: Len
 def checkout_preview(body: CheckoutBody, session: ReadSession, now: Now, principal: Lender,
                      idempotency_key: IdempotencyKey = None) -> CheckoutPreview:
     """The decision a check-out would get (blocks, due date, rule); nothing is written."""
-    principal.require_unit(body.unit)
     decision = loans.preview_checkout(session, CheckoutRequest(body.card, body.barcode, body.unit, body.proxy_card),
-                                      now)
+                                      principal, now)
     return CheckoutPreview(
         allowed=decision.allowed, blocks=[BlockOut(**b.to_dict()) for b in decision.blocks], due_on=decision.due_on,
         rule_id=decision.rule.id, card=decision.patron.card_number, patron_name=decision.patron.name,
@@ -237,14 +246,13 @@ def _checkin_result(session: WriteSession, outcome: loans.CheckinOutcome, now: d
 
 
 @desk.post("/circulation/checkin", response_model=CheckinResult)
-def checkin(body: CheckinBody, session: WriteSession, now: Now, principal: Lender,
+def checkin(body: CheckinBody, session: WriteSession, now: Now, principal: Returns,
             idempotency_key: IdempotencyKey = None) -> Response:
-    """Take a copy back at any unit (通还) and say where it goes: ``shelve`` here, the
+    """Take any copy back at a desk one serves (通还) and say where it goes: ``shelve`` here, the
     ``hold_shelf`` here for a named reader, or ``transit`` to a named unit."""
-    principal.require_unit(body.unit)
 
     def run() -> tuple[int, CheckinResult]:
-        outcome = loans.checkin(session, body.barcode, body.unit, principal.label, now)
+        outcome = loans.checkin(session, body.barcode, body.unit, principal, now)
         return 200, _checkin_result(session, outcome, now)
 
     return once(session, principal, idempotency_key, "/circulation/checkin", body.model_dump(), now, run)
@@ -252,13 +260,10 @@ def checkin(body: CheckinBody, session: WriteSession, now: Now, principal: Lende
 
 @desk.post("/circulation/renew", response_model=LoanRead,
            responses={409: {"description": "RENEW_BLOCKED with every block"}})
-def renew(body: RenewBody, session: WriteSession, now: Now, principal: Authenticated,
+def renew(body: RenewBody, session: WriteSession, now: Now, principal: Renewer,
           idempotency_key: IdempotencyKey = None) -> Response:
-    """Renew a loan: staff for anyone, a reader (logged in) their own loans."""
-    if principal.kind != "patron":
-        principal.require("circulation:write")
-        if body.unit:
-            principal.require_unit(body.unit)
+    """Renew a loan: staff a loan made at their units or of a reader of their units, a reader
+    (logged in) their own loans."""
 
     def run() -> tuple[int, LoanRead]:
         loan, _ = loans.renew(session, RenewRequest(body.barcode, body.unit, _override(body)), principal, now)
@@ -268,12 +273,13 @@ def renew(body: RenewBody, session: WriteSession, now: Now, principal: Authentic
 
 
 @desk.post("/circulation/lost", response_model=LostResult)
-def lost(body: BarcodeBody, session: WriteSession, now: Now, principal: Lender,
+def lost(body: BarcodeBody, session: WriteSession, now: Now, principal: LossRecorder,
          idempotency_key: IdempotencyKey = None) -> Response:
-    """The reader reports the copy lost (charged at the rule's share of its price)."""
+    """The reader reports the copy lost (charged at the rule's share of its price); staff of the
+    unit that lent it or of the reader's unit record it."""
 
     def run() -> tuple[int, LostResult]:
-        loan, fine = loans.mark_lost(session, body.barcode, principal.label, now, body.unit)
+        loan, fine = loans.mark_lost(session, body.barcode, principal, now, body.unit)
         return 200, LostResult(loan=views.loan_read(session, loan, local_date(now)),
                                fine_fen=fine.amount_fen if fine is not None else 0)
 
@@ -281,12 +287,12 @@ def lost(body: BarcodeBody, session: WriteSession, now: Now, principal: Lender,
 
 
 @desk.post("/circulation/claims-returned", response_model=LostResult)
-def claims_returned(body: BarcodeBody, session: WriteSession, now: Now, principal: Lender,
+def claims_returned(body: BarcodeBody, session: WriteSession, now: Now, principal: LossRecorder,
                     idempotency_key: IdempotencyKey = None) -> Response:
     """The reader says it was returned: the loan stops counting and the copy is missing until found."""
 
     def run() -> tuple[int, LostResult]:
-        loan, _ = loans.mark_claims_returned(session, body.barcode, principal.label, now, body.unit)
+        loan, _ = loans.mark_claims_returned(session, body.barcode, principal, now, body.unit)
         return 200, LostResult(loan=views.loan_read(session, loan, local_date(now)), fine_fen=0)
 
     return once(session, principal, idempotency_key, "/circulation/claims-returned", body.model_dump(), now, run)
@@ -297,23 +303,22 @@ def receive_transit(body: CheckinBody, session: WriteSession, now: Now, principa
                     idempotency_key: IdempotencyKey = None) -> Response:
     """Scan a copy in from a transit at its destination: a hold it was sent for becomes ready
     (and the reader is notified); at any other unit it is passing through and keeps going."""
-    principal.require_unit(body.unit)
 
     def run() -> tuple[int, CheckinResult]:
-        outcome = loans.receive_copy(session, body.barcode, body.unit, principal.label, now)
+        outcome = loans.receive_copy(session, body.barcode, body.unit, principal, now)
         return 200, _checkin_result(session, outcome, now)
 
     return once(session, principal, idempotency_key, "/transits/receive", body.model_dump(), now, run)
 
 
 @desk.post("/transits/missing", response_model=MoveRead, tags=["transits"])
-def transit_missing(body: BarcodeBody, session: WriteSession, now: Now, principal: Receiver,
+def transit_missing(body: BarcodeBody, session: WriteSession, now: Now, principal: TransitWriter,
                     idempotency_key: IdempotencyKey = None) -> Response:
     """Give up a copy lost on the road (see the ``lost`` transit list): the transit ends, the copy
     is missing until scanned again, and a hold it travelled for waits for another copy."""
 
     def run() -> tuple[int, MoveRead]:
-        item = loans.mark_missing_in_transit(session, body.barcode, principal.label, now)
+        item = loans.mark_missing_in_transit(session, body.barcode, principal, now)
         return 200, views.move_read(session, item, Move("shelve", item.current_unit_id, detail={}))
 
     return once(session, principal, idempotency_key, "/transits/missing", body.model_dump(), now, run)
@@ -321,11 +326,11 @@ def transit_missing(body: BarcodeBody, session: WriteSession, now: Now, principa
 
 @desk.post("/holds", response_model=HoldRead, status_code=201,
            responses={409: {"description": "HOLD_BLOCKED with every block"}})
-def place_hold(body: HoldCreate, session: WriteSession, now: Now, principal: Authenticated,
+def place_hold(body: HoldCreate, session: WriteSession, now: Now, principal: HoldPlacer,
                idempotency_key: IdempotencyKey = None) -> Response:
     """Place a hold on a title (record_id, any copy) or one copy (barcode), to collect at
-    ``pickup_unit``. Staff for anyone; a reader for themselves."""
-    _may_act(principal, body.card)
+    ``pickup_unit``. Staff for any reader, to collect in their own system; a reader for
+    themselves, anywhere."""
 
     def run() -> tuple[int, HoldRead]:
         request = HoldRequest(body.card, body.pickup_unit, body.record_id, body.barcode, body.suspended_until,
@@ -336,12 +341,13 @@ def place_hold(body: HoldCreate, session: WriteSession, now: Now, principal: Aut
 
 
 @desk.get("/holds/{hold_id}", response_model=HoldRead)
-def get_hold(hold_id: int, session: ReadSession, principal: Authenticated) -> HoldRead:
+def get_hold(hold_id: int, session: ReadSession, principal: PatronReader) -> HoldRead:
+    """A hold with its place in the queue (a reader: their own)."""
     hold = repo.get_hold(session, hold_id)
     if hold is None:
         raise NotFound("HOLD_NOT_FOUND", f"no hold {hold_id}")
     read = views.hold_read(session, hold)
-    _may_see(principal, read.card)
+    gate.check(session, principal, "patron.read", card=read.card)
     return read
 
 
@@ -355,12 +361,10 @@ def _change_result(session: WriteSession, hold: Hold, move: Move | None) -> Hold
 
 
 @desk.delete("/holds/{hold_id}", response_model=HoldChangeResult)
-def cancel_hold(hold_id: int, session: WriteSession, now: Now, principal: Authenticated,
+def cancel_hold(hold_id: int, session: WriteSession, now: Now, principal: HoldChanger,
                 reason: str | None = None, idempotency_key: IdempotencyKey = None) -> Response:
-    """Cancel a hold (staff, or the reader their own). A copy on the hold shelf goes to the next
-    reader or is sent on; ``copy_move`` says which."""
-    if principal.kind != "patron":
-        principal.require("circulation:write")
+    """Cancel a hold (staff of its pickup unit or of the reader's unit, or the reader their own).
+    A copy on the hold shelf goes to the next reader or is sent on; ``copy_move`` says which."""
 
     def run() -> tuple[int, HoldChangeResult]:
         hold, move = holds.cancel(session, hold_id, principal, now, reason)
@@ -371,11 +375,9 @@ def cancel_hold(hold_id: int, session: WriteSession, now: Now, principal: Authen
 
 @desk.patch("/holds/{hold_id}", response_model=HoldChangeResult)
 def change_hold(hold_id: int, body: HoldUpdate, session: WriteSession, now: Now,
-                principal: Authenticated) -> HoldChangeResult:
+                principal: HoldChanger) -> HoldChangeResult:
     """Suspend (``suspended_until``: a day) or resume (null) a waiting hold, or change where it
     is collected; a copy already on the hold shelf then travels to the new unit."""
-    if principal.kind != "patron":
-        principal.require("circulation:write")
     sent = body.model_dump(exclude_unset=True)
     hold, move = holds.change(session, hold_id, principal, now, pickup_unit=sent.get("pickup_unit"),
                               **({"suspended_until": sent["suspended_until"]} if "suspended_until" in sent else {}))
@@ -383,56 +385,62 @@ def change_hold(hold_id: int, body: HoldUpdate, session: WriteSession, now: Now,
 
 
 @desk.post("/holds/expire", response_model=ExpiryResult)
-def expire_holds(session: WriteSession, now: Now, principal: Lender,
+def expire_holds(session: WriteSession, now: Now, principal: ShelfKeeper,
+                 unit: Annotated[list[str] | None, Query(description="Only these units' hold shelves")] = None,
                  idempotency_key: IdempotencyKey = None) -> Response:
-    """Expire holds not collected in time (also run daily by `ils holds expire`); each copy goes
-    to the next reader or is sent on."""
+    """Expire holds not collected in time on the hold shelves of the units one serves (or of
+    ``unit``; ``ils daily`` does every shelf); each copy goes to the next reader or is sent on."""
+    unit_ids = [get_unit(session, code).id for code in unit] if unit else None
 
     def run() -> tuple[int, ExpiryResult]:
-        done = holds.expire_shelf(session, now, principal.label)
+        done = holds.expire_shelf(session, now, principal, unit_ids)
         moves = [views.move_read(session, session.get(Item, h.item_id), m) for h, m in done]  # type: ignore[arg-type]
         return 200, ExpiryResult(expired=len(done), moves=moves)
 
-    return once(session, principal, idempotency_key, "/holds/expire", {}, now, run)
+    return once(session, principal, idempotency_key, "/holds/expire", {"unit": unit}, now, run)
 
 
 @desk.get("/holds", response_model=list[HoldRead])
-def list_holds(session: ReadSession, _: PatronReader, pickup_unit: str,
+def list_holds(session: ReadSession, principal: HoldLister, pickup_unit: str,
                status: Literal["waiting", "in_transit", "ready"] = "ready") -> list[HoldRead]:
-    """Holds to collect at a unit: ``ready`` is the hold shelf, ``in_transit`` what is coming."""
+    """Holds to collect at a unit one serves: ``ready`` is the hold shelf, ``in_transit`` what is coming."""
     unit = get_unit(session, pickup_unit)
+    gate.check(session, principal, "hold.list", unit=unit.id)
     return [views.hold_read(session, h) for h in repo.holds_at(session, unit.id, status)]
 
 
 @desk.get("/holds-pull-list", response_model=list[HoldRead])
-def pull_list(session: ReadSession, _: PatronReader, unit: str) -> list[HoldRead]:
-    """Copies on this unit's shelves that waiting holds point at: pull them and check them in."""
+def pull_list(session: ReadSession, principal: HoldLister, unit: str) -> list[HoldRead]:
+    """Copies on the shelves of a unit one serves that waiting holds point at: pull them and
+    check them in."""
     where = get_unit(session, unit)
+    gate.check(session, principal, "hold.list", unit=where.id)
     return [views.hold_read(session, h) for h in repo.pull_list(session, where.id)]
 
 
 @desk.get("/patrons/{card}/loans", response_model=list[LoanRead])
-def patron_loans(card: str, session: ReadSession, now: Now, principal: Authenticated,
+def patron_loans(card: str, session: ReadSession, now: Now, principal: PatronReader,
                  history: bool = False) -> list[LoanRead]:
     """The patron's loans (with history=true, returned ones too, newest first)."""
-    _may_see(principal, card)
     patron = patrons.get_patron(session, card)
+    gate.check(session, principal, "patron.read", card=patron.card_number)
     today = local_date(now)
     return [views.loan_read(session, loan, today) for loan in repo.patron_loans(session, patron.id, active=not history)]
 
 
 @desk.get("/patrons/{card}/holds", response_model=list[HoldRead])
-def patron_holds(card: str, session: ReadSession, principal: Authenticated, history: bool = False) -> list[HoldRead]:
+def patron_holds(card: str, session: ReadSession, principal: PatronReader, history: bool = False) -> list[HoldRead]:
     """The patron's holds with their place in the queue."""
-    _may_see(principal, card)
     patron = patrons.get_patron(session, card)
+    gate.check(session, principal, "patron.read", card=patron.card_number)
     return [views.hold_read(session, h) for h in repo.patron_holds(session, patron.id, active=not history)]
 
 
 @desk.get("/patrons/{card}/fines", response_model=FinesRead)
-def patron_fines(card: str, session: ReadSession, now: Now, principal: Authenticated) -> FinesRead:
-    _may_see(principal, card)
+def patron_fines(card: str, session: ReadSession, now: Now, principal: PatronReader) -> FinesRead:
+    """What the patron owes, what is accruing on overdue loans, and each fine."""
     patron = patrons.get_patron(session, card)
+    gate.check(session, principal, "patron.read", card=patron.card_number)
     rules_by_id = {r.id: r for r in rules.all_rules(session)}
     return FinesRead(
         owed_fen=repo.owed_fen(session, patron.id),
@@ -442,15 +450,15 @@ def patron_fines(card: str, session: ReadSession, now: Now, principal: Authentic
 
 
 @desk.post("/patrons/{card}/payments", response_model=FinesRead)
-def pay(card: str, body: PaymentBody, session: WriteSession, now: Now, principal: Lender,
+def pay(card: str, body: PaymentBody, session: WriteSession, now: Now, principal: Cashier,
         idempotency_key: IdempotencyKey = None) -> Response:
-    """Take a payment; the oldest fines are settled first."""
-    principal.require_unit(body.unit)
+    """Take a payment at a desk one serves from a reader of one's system; the oldest fines are
+    settled first."""
 
     def run() -> tuple[int, FinesRead]:
         patron = patrons.get_patron(session, card, lock=True)
         unit = get_unit(session, body.unit)
-        fines.pay(session, patron, body.amount_fen, body.method, unit.id, unit.code, principal.label, now)
+        fines.pay(session, patron, body.amount_fen, body.method, unit.id, unit.code, principal, now)
         return 200, FinesRead(owed_fen=repo.owed_fen(session, patron.id), accruing_fen=0,
                               fines=[FineRead.model_validate(f, from_attributes=True)
                                      for f in repo.fines_of(session, patron.id)])
@@ -459,6 +467,6 @@ def pay(card: str, body: PaymentBody, session: WriteSession, now: Now, principal
 
 
 @desk.get("/policies/explain", response_model=RuleExplanation)
-def explain_policy(session: ReadSession, _: PatronReader, card: str, barcode: str, unit: str) -> RuleExplanation:
+def explain_policy(session: ReadSession, _: RuleReader, card: str, barcode: str, unit: str) -> RuleExplanation:
     """Which loan rule applies when this patron borrows this copy at this unit, and why."""
     return rules.explain_for(session, unit=unit, card=card, barcode=barcode)

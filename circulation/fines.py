@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from circulation import repository as repo
 from circulation.models import Fine, Loan, Patron, Payment
 from circulation.policy import Rule
+from ils.auth import gate
+from ils.auth.principal import Principal
 from ils.errors import InvalidInput
 from ils.events import record_event
 
@@ -44,9 +46,12 @@ def waive_lost(session: Session, loan: Loan) -> None:
         fine.waived_fen = fine.amount_fen - fine.paid_fen
 
 
-def pay(session: Session, patron: Patron, amount_fen: int, method: str, unit_id: int, unit_code: str, actor: str,
-        now: datetime) -> Payment:
-    """Take a payment and settle the oldest fines first."""
+def pay(session: Session, patron: Patron, amount_fen: int, method: str, unit_id: int, unit_code: str,
+        principal: Principal, now: datetime) -> Payment:
+    """Take a payment at one's own desk and settle the oldest fines first. Money stays within a
+    system: a reader of another system pays at a desk of their own."""
+    gate.check(session, principal, "payment.take", desk=unit_id, home=patron.unit_id)
+    actor = principal.label
     fines = repo.open_fines(session, patron.id)
     owed = sum(f.amount_fen - f.paid_fen - f.waived_fen for f in fines)
     if amount_fen > owed:

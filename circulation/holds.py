@@ -11,6 +11,7 @@ unit at the lowest travel cost, so the desk holding it finds it on its pull list
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +25,8 @@ from catalog.public import (
     items_of_record,
     lock_item_id,
     move_item,
+    on_status_edit,
+    on_status_edited,
     record_title,
 )
 from circulation import repository as repo
@@ -32,10 +35,11 @@ from circulation.models import ACTIVE_HOLD, HOLD_STATES, TRAPPED_HOLD, Hold, Pat
 from circulation.network import Context
 from circulation.patrons import get_patron
 from circulation.standing import patron_blocks
-from ils.auth.principal import Principal
+from ils.auth import gate
+from ils.auth.principal import Principal, job
 from ils.config import get_settings
 from ils.db import lock_keys
-from ils.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ils.errors import Conflict, InvalidInput, NotFound
 from ils.events import record_event
 from ils.outbox import emit
 from logistics.public import (
@@ -216,6 +220,44 @@ def retarget(session: Session, ctx: Context, item: Item) -> None:
         target(session, ctx, hold, patron)
 
 
+# ---- staff status edits (the catalogue asks and tells; it cannot import circulation) -------
+
+_LOAN_TIES = {"open": "loan", "lost": "lost", "claimed_returned": "claimed_returned"}
+
+
+def _tied_to_reader(session: Session, item: Item) -> str | None:
+    """What a staff status edit of the copy would leave behind: a loan still on a reader's
+    record, or a hold the copy is trapped for."""
+    loan = repo.active_loan(session, item.id)
+    if loan is not None:
+        return _LOAN_TIES[loan.status]
+    hold = repo.trapped_hold(session, item.id)
+    if hold is not None:
+        return "hold" if hold.status == "ready" else "transit"
+    return None
+
+
+def _status_edited(session: Session, item: Item, before: str, now: datetime) -> None:
+    """Staff took the copy off the shelf (missing, damaged, withdrawn …) or put it back. Holds
+    pointed at a copy no longer on the shelf look elsewhere, or no desk would ever pull a copy
+    for them; holds that found no copy to point at may point at the one that is back."""
+    ctx = Context.load(session, now)
+    if item.status != "available":
+        retarget(session, ctx, item)
+        return
+    for hold_id, *_ in repo.queue_for_copy(session, item.record_id, item.id, ctx.today):
+        hold = repo.get_hold(session, hold_id, lock=True, skip_locked=True)
+        if hold is None or hold.status != "waiting" or hold.target_item_id is not None:
+            continue
+        patron = session.get(Patron, hold.patron_id)
+        assert patron is not None
+        target(session, ctx, hold, patron)
+
+
+on_status_edit(_tied_to_reader)
+on_status_edited(_status_edited)
+
+
 # ---- placing and changing holds -----------------------------------------------------------
 
 
@@ -227,11 +269,6 @@ class HoldRequest:
     barcode: str | None = None
     suspended_until: date | None = None
     override: Override = NO_OVERRIDE
-
-
-def check_own(principal: Principal, card: str) -> None:
-    if principal.kind == "patron" and principal.name != card:
-        raise Forbidden("NOT_OWN_ACCOUNT", "readers act only on their own card")
 
 
 def _blocks_for_hold(session: Session, ctx: Context, patron: Patron, record_id: int, copies: list[Item],
@@ -254,11 +291,11 @@ def _blocks_for_hold(session: Session, ctx: Context, patron: Patron, record_id: 
 
 
 def place(session: Session, request: HoldRequest, principal: Principal, now: datetime) -> Hold:
-    check_own(principal, request.card)
     if (request.record_id is None) == (request.barcode is None):
         raise InvalidInput("HOLD_TARGET_MISSING", "give record_id (any copy) or barcode (this copy)")
     ctx = Context.load(session, now)
     pickup = ctx.unit_by_code(request.pickup_unit)
+    gate.check(session, principal, "hold.place", card=request.card, pickup=pickup.id)
     patron = get_patron(session, request.card, lock=True)
     item = get_item(session, request.barcode) if request.barcode else None
     record_id = item.record_id if item is not None else request.record_id
@@ -284,13 +321,15 @@ def place(session: Session, request: HoldRequest, principal: Principal, now: dat
     return hold
 
 
-def _load_for_change(session: Session, hold_id: int, principal: Principal) -> tuple[Hold, Item | None]:
+def _load_for_change(session: Session, hold_id: int, principal: Principal,
+                     new_pickup_id: int | None = None) -> tuple[Hold, Item | None]:
     """The hold, locked after its trapped copy (the lock order is item, patron, hold)."""
     peek = repo.get_hold(session, hold_id)
     if peek is None:
         raise NotFound("HOLD_NOT_FOUND", f"no hold {hold_id}")
     card = repo.patron_card_map(session, [peek.patron_id])[peek.patron_id][0]
-    check_own(principal, card)
+    gate.check(session, principal, "hold.change", card=card, pickup=peek.pickup_unit_id,
+               home=repo.patron_home_unit(session, peek.patron_id), new_pickup=new_pickup_id)
     item = lock_item_id(session, peek.item_id) if peek.status in TRAPPED_HOLD and peek.item_id else None
     hold = repo.get_hold(session, hold_id, lock=True)
     assert hold is not None
@@ -332,7 +371,8 @@ def change(session: Session, hold_id: int, principal: Principal, now: datetime, 
     """Suspend or resume a waiting hold, or move its pickup unit (a copy already on a hold shelf
     travels to the new one)."""
     ctx = Context.load(session, now)
-    hold, item = _load_for_change(session, hold_id, principal)
+    new_pickup = ctx.unit_by_code(pickup_unit) if pickup_unit is not None else None
+    hold, item = _load_for_change(session, hold_id, principal, new_pickup.id if new_pickup is not None else None)
     patron = session.get(Patron, hold.patron_id)
     assert patron is not None
     move: Move | None = None
@@ -343,8 +383,8 @@ def change(session: Session, hold_id: int, principal: Principal, now: datetime, 
                {"suspended_until": hold.suspended_until.isoformat() if hold.suspended_until else None},
                suspended_until=suspended_until.isoformat() if suspended_until else None)
         hold.suspended_until = suspended_until
-    if pickup_unit is not None:
-        new = ctx.unit_by_code(pickup_unit)
+    if new_pickup is not None:
+        new = new_pickup
         if new.id != hold.pickup_unit_id:
             old = hold.pickup_unit_id
             hold.pickup_unit_id = new.id
@@ -358,11 +398,23 @@ def change(session: Session, hold_id: int, principal: Principal, now: datetime, 
     return hold, move
 
 
-def expire_shelf(session: Session, now: datetime, actor: str = "system") -> list[tuple[Hold, Move]]:
-    """Holds not collected in time expire; each copy goes to the next reader or is sent on."""
+def expire_shelf(session: Session, now: datetime, principal: Principal | None = None,
+                 units: Collection[int] | None = None) -> list[tuple[Hold, Move]]:
+    """Holds not collected in time expire; each copy goes to the next reader or is sent on.
+    Only the hold shelves of ``units`` when given, and never beyond the units the principal
+    serves (a branch expires its own shelf, ``ils daily`` every shelf)."""
+    principal = principal or job()
+    for unit_id in units or ():
+        gate.check(session, principal, "hold.shelf", unit=unit_id)
+    gate.permit(principal, "hold.shelf")
+    own = gate.own_unit_ids(session, principal)
+    scope = set(units) if units is not None else None
+    if own is not None:
+        scope = own if scope is None else scope & own
+    actor = principal.label
     ctx = Context.load(session, now)
     done: list[tuple[Hold, Move]] = []
-    for hold_id, item_id in repo.expired_shelf_holds(session, ctx.today):
+    for hold_id, item_id in repo.expired_shelf_holds(session, ctx.today, pickup_unit_ids=scope):
         item = lock_item_id(session, item_id)
         hold = repo.get_hold(session, hold_id, lock=True)
         if hold is None or hold.status != "ready" or hold.item_id != item.id:

@@ -18,3 +18,25 @@ def normalise_id_card(text: str) -> str | None:
 def mask(value: str | None) -> str | None:
     """530113********001X: enough for a librarian to confirm, not enough to misuse."""
     return value[:6] + "*" * 8 + value[14:] if value else None
+
+
+def mask_phone(value: str | None) -> str | None:
+    """138****5678: the last digits to confirm with the reader, not a number to call."""
+    if not value:
+        return value
+    return value[:3] + "*" * max(len(value) - 7, 1) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+def mask_email(value: str | None) -> str | None:
+    """l***@example.cn."""
+    if not value:
+        return value
+    name, at, domain = value.partition("@")
+    return f"{name[:1]}***{at}{domain}"
+
+
+def mask_address(value: str | None) -> str | None:
+    """The district, not the house: 云南省昆明市东川区…"""
+    if not value:
+        return value
+    return value[:9] + "…" if len(value) > 9 else value[:2] + "…"

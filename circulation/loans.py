@@ -24,6 +24,7 @@ from circulation.network import Context
 from circulation.patrons import get_patron
 from circulation.policy import Rule
 from circulation.standing import patron_blocks
+from ils.auth import gate
 from ils.auth.principal import Principal
 from ils.errors import Conflict
 from ils.events import record_event
@@ -110,9 +111,12 @@ def _decide(session: Session, ctx: Context, request: CheckoutRequest, *, lock: b
                             current_loan=current, trapped=trapped)
 
 
-def preview_checkout(session: Session, request: CheckoutRequest, now: datetime) -> CheckoutDecision:
+def preview_checkout(session: Session, request: CheckoutRequest, principal: Principal,
+                     now: datetime) -> CheckoutDecision:
     """What a check-out would do, with every block; nothing is locked or written."""
-    return _decide(session, Context.load(session, now), request, lock=False)
+    ctx = Context.load(session, now)
+    gate.check(session, principal, "loan.checkout", desk=ctx.unit_by_code(request.unit).id)
+    return _decide(session, ctx, request, lock=False)
 
 
 def _close_loan(session: Session, ctx: Context, loan: Loan, unit_id: int, actor: str) -> str:
@@ -123,6 +127,7 @@ def _close_loan(session: Session, ctx: Context, loan: Loan, unit_id: int, actor:
 
 def checkout(session: Session, request: CheckoutRequest, principal: Principal, now: datetime) -> CheckoutDecision:
     ctx = Context.load(session, now)
+    gate.check(session, principal, "loan.checkout", desk=ctx.unit_by_code(request.unit).id)
     decision = _decide(session, ctx, request, lock=True)
     decision.overrides = settle(decision.blocks, request.override, principal, "checkout")
     item, patron, unit = decision.item, decision.patron, decision.unit
@@ -172,11 +177,13 @@ class CheckinOutcome:
     found: bool = False
 
 
-def checkin(session: Session, barcode: str, unit_code: str, actor: str, now: datetime) -> CheckinOutcome:
+def checkin(session: Session, barcode: str, unit_code: str, principal: Principal, now: datetime) -> CheckinOutcome:
     """The copy is in hand at ``unit_code``: close its loan, then say where it goes (this shelf,
     the hold shelf for a named reader, or a transit to a named unit)."""
     ctx = Context.load(session, now)
     unit = ctx.unit_by_code(unit_code)
+    gate.check(session, principal, "loan.checkin", desk=unit.id)
+    actor = principal.label
     item = lock_item(session, barcode)
     if item.status == "withdrawn":
         raise Conflict("ITEM_WITHDRAWN", f"copy {barcode} is withdrawn")
@@ -249,6 +256,8 @@ def renew(session: Session, request: RenewRequest, principal: Principal,
         raise Conflict("RENEW_BLOCKED", "只能续借本人的借阅",
                        blocks=[Block("RENEW_NOT_OWN_LOAN", "只能续借本人的借阅").to_dict()])
     unit = ctx.unit_by_code(request.unit) if request.unit else ctx.unit(loan.unit_id)
+    gate.check(session, principal, "loan.renew", desk=unit.id if request.unit else None, lending=loan.unit_id,
+               home=patron.unit_id)
     rule = ctx.rule(patron.category_code, item.item_type, ctx.unit(loan.unit_id))
     blocks = patron_blocks(session, patron, rule, repo.open_loans(session, patron.id), ctx.rules_by_id, ctx.today,
                            skip_loan_id=loan.id)
@@ -271,13 +280,17 @@ def renew(session: Session, request: RenewRequest, principal: Principal,
 # ---- lost and claims returned -------------------------------------------------------------
 
 
-def _mark(session: Session, barcode: str, loan_status: str, item_status: str, kind: str, actor: str,
+def _mark(session: Session, barcode: str, loan_status: str, item_status: str, kind: str, principal: Principal,
           now: datetime, unit_code: str | None) -> tuple[Loan, Fine | None]:
     ctx = Context.load(session, now)
+    desk = ctx.unit_by_code(unit_code).id if unit_code else None
     item = lock_item(session, barcode)
     loan = _current_loan(session, item)
     if loan is None:
         raise Conflict("LOAN_NOT_FOUND", f"copy {barcode} is not on loan")
+    home = repo.patron_home_unit(session, loan.patron_id)
+    gate.check(session, principal, "loan.lost", desk=desk, lending=loan.unit_id, home=home)
+    actor = principal.label
     if loan.status == loan_status:
         return loan, None
     before = {"loan_status": loan.status, "status": item.status}
@@ -296,31 +309,39 @@ def _mark(session: Session, barcode: str, loan_status: str, item_status: str, ki
     return loan, fine
 
 
-def mark_lost(session: Session, barcode: str, actor: str, now: datetime,
+def mark_lost(session: Session, barcode: str, principal: Principal, now: datetime,
               unit_code: str | None = None) -> tuple[Loan, Fine | None]:
     """The reader reports the copy lost: the loan stays on their record, the copy is charged
     at the rule's share of its price, and the charge is waived if the copy turns up."""
-    return _mark(session, barcode, "lost", "lost", "loan.lost", actor, now, unit_code)
+    return _mark(session, barcode, "lost", "lost", "loan.lost", principal, now, unit_code)
 
 
-def mark_claims_returned(session: Session, barcode: str, actor: str, now: datetime,
+def mark_claims_returned(session: Session, barcode: str, principal: Principal, now: datetime,
                          unit_code: str | None = None) -> tuple[Loan, Fine | None]:
     """The reader says they returned it and the library cannot find it: the loan no longer
     counts against them or runs overdue, and the copy is missing until found."""
-    return _mark(session, barcode, "claimed_returned", "missing", "loan.claims_returned", actor, now, unit_code)
+    return _mark(session, barcode, "claimed_returned", "missing", "loan.claims_returned", principal, now, unit_code)
 
 
-def receive_copy(session: Session, barcode: str, unit_code: str, actor: str, now: datetime) -> CheckinOutcome:
+def receive_copy(session: Session, barcode: str, unit_code: str, principal: Principal,
+                 now: datetime) -> CheckinOutcome:
     """Scan in a copy that arrives by transit (the transit must be open)."""
     unit = unit_by_code(session, unit_code)
+    gate.check(session, principal, "transit.receive", unit=unit.id)
     item = lock_item(session, barcode)
-    return CheckinOutcome(item, unit, receive(session, item, unit.id, actor, now))
+    return CheckinOutcome(item, unit, receive(session, item, unit.id, principal.label, now))
 
 
-def mark_missing_in_transit(session: Session, barcode: str, actor: str, now: datetime) -> Item:
+def mark_missing_in_transit(session: Session, barcode: str, principal: Principal, now: datetime) -> Item:
     """A copy long past its promised day is given up for lost on the road: the transit ends,
     the copy is missing until someone scans it, and a hold it was travelling for waits for
-    another copy again (logistics tells circulation through ``on_abandoned``)."""
+    another copy again (logistics tells circulation through ``on_abandoned``). Staff of the
+    unit it left or was going to may do this."""
     item = lock_item(session, barcode)
-    abandon(session, item, "missing", None, actor, now)
+    transit = open_transit(session, item.id)
+    if transit is not None:
+        gate.check(session, principal, "transit.write", **{"from": transit.from_unit_id, "to": transit.to_unit_id})
+    else:
+        gate.permit(principal, "transit.write")
+    abandon(session, item, "missing", None, principal.label, now)
     return item

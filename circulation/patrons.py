@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circulation import repository as repo
-from circulation.idcard import mask, normalise_id_card
+from circulation.idcard import mask, mask_address, mask_email, mask_phone, normalise_id_card
 from circulation.models import Patron, PatronBlock, PatronCategory, PatronProxy
 from circulation.schemas import (
     BlockRead,
@@ -18,6 +18,8 @@ from circulation.schemas import (
     PatronRead,
     PatronUpdate,
 )
+from ils.auth import gate
+from ils.auth.principal import Principal
 from ils.auth.service import create_patron_account
 from ils.config import get_settings
 from ils.errors import Conflict, InvalidInput, NotFound
@@ -76,9 +78,13 @@ def get_patron(session: Session, card_or_id_card: str, *, lock: bool = False) ->
     return patron
 
 
-def register(session: Session, data: PatronCreate, actor: str, now: datetime) -> Patron:
-    category = _category(session, data.category)
+def register(session: Session, data: PatronCreate, principal: Principal, now: datetime) -> Patron:
+    """Issue a card at ``data.unit`` (a unit the principal serves); the card then works at every
+    unit of the network."""
     unit = get_unit(session, data.unit)
+    gate.check(session, principal, "patron.register", home=unit.id)
+    actor = principal.label
+    category = _category(session, data.category)
     id_card = _id_card(data.id_card_number)
     if repo.patron_by_card(session, data.card_number):
         raise Conflict("PATRON_CARD_TAKEN", f"card {data.card_number} is already issued")
@@ -101,8 +107,16 @@ def register(session: Session, data: PatronCreate, actor: str, now: datetime) ->
     return patron
 
 
-def update(session: Session, card: str, data: PatronUpdate, now: datetime) -> Patron:
-    patron = get_patron(session, card)
+def _own(session: Session, principal: Principal, card: str, *, lock: bool = False,
+         operation: str = "patron.write") -> Patron:
+    """The reader, if the principal may change them (a reader of a unit they serve)."""
+    patron = get_patron(session, card, lock=lock)
+    gate.check(session, principal, operation, home=patron.unit_id)
+    return patron
+
+
+def update(session: Session, card: str, data: PatronUpdate, principal: Principal, now: datetime) -> Patron:
+    patron = _own(session, principal, card, lock=True)
     changes = data.model_dump(exclude_unset=True)
     if "category" in changes:
         patron.category_code = _category(session, changes.pop("category")).code
@@ -122,26 +136,28 @@ def update(session: Session, card: str, data: PatronUpdate, now: datetime) -> Pa
     return patron
 
 
-def block(session: Session, card: str, reason: str, actor: str, now: datetime) -> PatronBlock:
-    patron = get_patron(session, card)
-    entry = PatronBlock(patron_id=patron.id, reason=reason, created_at=now, created_by=actor)
+def block(session: Session, card: str, reason: str, principal: Principal, now: datetime) -> PatronBlock:
+    patron = _own(session, principal, card, operation="patron.block")
+    entry = PatronBlock(patron_id=patron.id, reason=reason, created_at=now, created_by=principal.label)
     session.add(entry)
     session.flush()
     return entry
 
 
-def lift_block(session: Session, card: str, block_id: int, actor: str, now: datetime) -> PatronBlock:
-    patron = get_patron(session, card)
+def lift_block(session: Session, card: str, block_id: int, principal: Principal, now: datetime) -> PatronBlock:
+    patron = _own(session, principal, card)
     entry = session.get(PatronBlock, block_id)
     if entry is None or entry.patron_id != patron.id:
         raise NotFound("PATRON_BLOCK_NOT_FOUND", f"patron {card} has no block {block_id}")
     if entry.lifted_at is None:
-        entry.lifted_at, entry.lifted_by = now, actor
+        entry.lifted_at, entry.lifted_by = now, principal.label
     return entry
 
 
-def add_proxy(session: Session, card: str, proxy_card: str, actor: str, now: datetime) -> None:
-    patron, proxy = get_patron(session, card), get_patron(session, proxy_card)
+def add_proxy(session: Session, card: str, proxy_card: str, principal: Principal, now: datetime) -> None:
+    """Let ``proxy_card`` (a reader of anywhere) borrow and collect for ``card`` (one's own reader)."""
+    patron, proxy = _own(session, principal, card), get_patron(session, proxy_card)
+    actor = principal.label
     if patron.id == proxy.id:
         raise InvalidInput("PATRON_PROXY_SELF", "a patron cannot be their own proxy")
     if repo.proxy_link(session, patron.id, proxy.id) is None:
@@ -149,23 +165,29 @@ def add_proxy(session: Session, card: str, proxy_card: str, actor: str, now: dat
         session.flush()
 
 
-def remove_proxy(session: Session, card: str, proxy_card: str) -> None:
-    patron, proxy = get_patron(session, card), get_patron(session, proxy_card)
+def remove_proxy(session: Session, card: str, proxy_card: str, principal: Principal) -> None:
+    patron, proxy = _own(session, principal, card), get_patron(session, proxy_card)
     link = repo.proxy_link(session, patron.id, proxy.id)
     if link is None:
         raise NotFound("PATRON_PROXY_NOT_FOUND", f"{proxy_card} is not a proxy of {card}")
     session.delete(link)
 
 
-def read(session: Session, patron: Patron, now: datetime, *, full_id_card: bool) -> PatronRead:
+def read(session: Session, patron: Patron, now: datetime, principal: Principal) -> PatronRead:
+    """A reader as ``principal`` may see them: the ID card number, phone, email and address in
+    full only to staff who register and change the readers of the reader's own unit; masked to
+    everyone else (a desk lending to a visitor from another branch, the reader's own OPAC page)."""
+    full = gate.sees_in_full(session, principal, patron.unit_id)
     return PatronRead(
         card_number=patron.card_number,
-        id_card_number=patron.id_card_number if full_id_card else mask(patron.id_card_number),
+        id_card_number=patron.id_card_number if full else mask(patron.id_card_number),
         name=patron.name, category=patron.category_code,
         unit=units_repo.code_map(session)[patron.unit_id], status=patron.status,  # type: ignore[arg-type]
         expires_on=patron.expires_on, expired=patron.expires_on < local_date(now),
-        deposit_fen=patron.deposit_fen, credit_exempt=patron.credit_exempt, phone=patron.phone,
-        email=patron.email, address=patron.address,
+        deposit_fen=patron.deposit_fen, credit_exempt=patron.credit_exempt,
+        phone=patron.phone if full else mask_phone(patron.phone),
+        email=patron.email if full else mask_email(patron.email),
+        address=patron.address if full else mask_address(patron.address),
         blocks=[BlockRead.model_validate(b, from_attributes=True) for b in repo.active_blocks(session, patron.id)],
         proxies=repo.proxies_of(session, patron.id), proxy_for=repo.proxy_for(session, patron.id),
         version=patron.version,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -74,6 +74,11 @@ def proxy_link(session: Session, patron_id: int, proxy_id: int) -> PatronProxy |
 # ---- loans, holds, fines -------------------------------------------------------------------
 # Lock order everywhere: item, then patron, then hold. Holds two copies may race for are
 # claimed with SKIP LOCKED, so a second check-in passes over a hold the first is filling.
+
+
+def patron_home_unit(session: Session, patron_id: int) -> int:
+    """The unit a reader is registered at (their 'home', for who may act for them)."""
+    return session.execute(select(Patron.unit_id).where(Patron.id == patron_id)).scalar_one()
 
 
 def lock_patron_by_id(session: Session, patron_id: int) -> Patron:
@@ -175,11 +180,15 @@ def patron_holds(session: Session, patron_id: int, *, active: bool = True, limit
     return session.scalars(query.order_by(Hold.id.desc()).limit(limit)).all()
 
 
-def expired_shelf_holds(session: Session, today: date, limit: int = 1000) -> list[tuple[int, int]]:
-    """(hold id, item id) of holds whose shelf time ran out before ``today``."""
+def expired_shelf_holds(session: Session, today: date, limit: int = 1000,
+                        pickup_unit_ids: Collection[int] | None = None) -> list[tuple[int, int]]:
+    """(hold id, item id) of holds whose shelf time ran out before ``today`` (at those pickup
+    units only, when given)."""
+    query = select(Hold.id, Hold.item_id).where(Hold.status == "ready", Hold.shelf_expires_on < today)
+    if pickup_unit_ids is not None:
+        query = query.where(Hold.pickup_unit_id.in_(list(pickup_unit_ids)))
     return [tuple(r) for r in session.execute(  # type: ignore[misc]
-        select(Hold.id, Hold.item_id).where(Hold.status == "ready", Hold.shelf_expires_on < today)
-        .order_by(Hold.shelf_expires_on, Hold.id).limit(limit)
+        query.order_by(Hold.shelf_expires_on, Hold.id).limit(limit)
     )]
 
 

@@ -21,6 +21,13 @@ class PatronCategoryRead(PatronCategoryWrite):
     pass
 
 
+class PatronLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card: str = Field(min_length=1, max_length=32, description="Card number or 身份证号",
+                      examples=["DC00000001"])
+
+
 class PatronCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

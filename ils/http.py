@@ -15,6 +15,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from ils.auth import gate
 from ils.auth.principal import Principal
 from ils.auth.security import read_token
 from ils.auth.service import (
@@ -91,18 +92,32 @@ async def authenticated(principal: Annotated[Principal | None, Depends(optional_
     return principal
 
 
-def require(scope: str) -> Callable[..., Principal]:
-    """Dependency: the caller must be authenticated and hold ``scope``."""
+def allows(name: str) -> Any:
+    """A route's declaration of what it does: ``Annotated[Principal, allows("loan.checkout")]`` is
+    the caller, logged in and holding the operation's permission (see ``ils.auth.gate``). The
+    units the operation touches are checked by the use case once its rows are loaded."""
+    op = gate.operation(name)
+    if not op.login:
+        # Public: credentials are not even read, so a stale token sent along changes nothing.
+        async def public() -> None:
+            return None
+
+        gate.mark(public, name)
+        return Depends(public)
 
     async def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
-        principal.require(scope)
+        gate.permit(principal, name)
         return principal
 
-    dependency.__name__ = f"require_{scope.replace(':', '_')}"
-    return dependency
+    gate.mark(dependency, name)
+    return Depends(dependency)
 
 
 Authenticated = Annotated[Principal, Depends(authenticated)]
+# What the public catalogue shows: records, units, search, SRU, the health check.
+Public = Annotated[None, allows("public.read")]
+# Any logged-in account about itself.
+Self = Annotated[Principal, allows("auth.self")]
 
 
 IdempotencyKey = Annotated[

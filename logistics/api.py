@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from catalog.public import get_item
 from ils.auth.principal import Principal
 from ils.config import get_settings
-from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, once, require
+from ils.auth import gate
+from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, allows, once
 from ils.network.snapshot import network, unit_by_code
 from logistics import crates, distribution, monitoring, policies, routes, views
 from logistics import repository as repo
@@ -40,16 +41,20 @@ from logistics.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["transits"])
-Reader = Annotated[Principal, Depends(require("records:read"))]
-PolicyWriter = Annotated[Principal, Depends(require("policies:write"))]
-CrateWriter = Annotated[Principal, Depends(require("transits:write"))]
+Reader = Annotated[Principal, allows("logistics.read")]
+TransitReader = Annotated[Principal, allows("transit.read")]
+StatsReader = Annotated[Principal, allows("stats.read")]
+PolicyWriter = Annotated[Principal, allows("policy.write")]
+CrateWriter = Annotated[Principal, allows("transit.write")]
+CrateReceiver = Annotated[Principal, allows("transit.receive")]
+ItemReader = Annotated[Principal, allows("record.read")]
 
 
 @router.get("/transits", response_model=list[TransitRead])
 def list_transits(
     session: ReadSession,
     now: Now,
-    _: Reader,
+    principal: TransitReader,
     from_unit: Annotated[str | None, Query(alias="from", description="Unit the copies leave")] = None,
     to_unit: Annotated[str | None, Query(alias="to", description="Unit the copies go to")] = None,
     status: views.TransitView | None = "open",
@@ -62,18 +67,26 @@ def list_transits(
     desk's view of the open ones: ``to_send`` (copies at ``unit`` not yet packed in a crate),
     ``expected`` (coming to ``unit``), ``expected_today`` (promised there today), ``late`` (past
     their promised day), ``lost`` (more than
-    ``lost_after_days`` past it: look for them, or mark them missing)."""
+    ``lost_after_days`` past it: look for them, or mark them missing). An account tied to units
+    names one of them as ``from``, ``to`` or ``unit``."""
+    ids = {role: unit_by_code(session, code).id if code else None
+           for role, code in (("from", from_unit), ("to", to_unit), ("unit", unit))}
+    gate.check(session, principal, "transit.read", **ids)
     return views.transit_list(session, now, status=status, from_unit=from_unit, to_unit=to_unit, unit=unit,
                               lost_after_days=lost_after_days, barcode=barcode, limit=limit)
 
 
 @router.get("/transits/figures", response_model=TransitFigures)
-def transit_figures(session: ReadSession, now: Now, _: Reader,
+def transit_figures(session: ReadSession, now: Now, principal: StatsReader,
                     days: Annotated[int, Query(ge=1, le=366)] = 30, unit: str | None = None) -> TransitFigures:
-    """The network's logistics over the last ``days`` (or one unit's, with ``unit``): transits
-    per day, days on the road (p50/p95) and the share of hold deliveries that arrived by their
-    promised day."""
-    return monitoring.figures(session, now, days, unit_by_code(session, unit).id if unit else None)
+    """The network's logistics over the last ``days`` (or one unit's, with ``unit``; an account
+    tied to units names one of them): transits per day, days on the road (p50/p95) and the share
+    of hold deliveries that arrived by their promised day."""
+    unit_id = unit_by_code(session, unit).id if unit else None
+    gate.check(session, principal, "stats.read", unit=unit_id)
+    if unit_id is None:
+        gate.whole_network(session, principal, "stats.read")
+    return monitoring.figures(session, now, days, unit_id)
 
 
 @router.get("/return-policies", response_model=list[ReturnPolicyRead])
@@ -118,7 +131,7 @@ def save_float_group(code: str, body: FloatGroupWrite, session: WriteSession, _:
     return policies.save_float_group(session, code, body)
 
 
-RouteWriter = Annotated[Principal, Depends(require("units:write"))]
+RouteWriter = Annotated[Principal, allows("unit.write")]
 
 
 @router.get("/routes", response_model=list[RouteRead], tags=["routes"])
@@ -158,7 +171,7 @@ def report_stop(route: str, day: date, position: int, body: StopReport, session:
                 principal: CrateWriter) -> list[RunRead]:
     """The driver reports arriving at or leaving a stop (position in the route, from 0); the
     run sheet keeps the actual times."""
-    routes.report_stop(session, route, day, position, body.event, principal.label, now)
+    routes.report_stop(session, route, day, position, body.event, principal, now)
     return routes.run_sheets(session, day, route)
 
 
@@ -189,10 +202,9 @@ def _crate_read(session: WriteSession, trip: CrateTrip) -> CrateRead:
 def pack_crate(code: str, body: PackBody, session: WriteSession, now: Now, principal: CrateWriter,
                idempotency_key: IdempotencyKey = None) -> Response:
     """Scan a copy in transit into a crate for its next hop (a new crate code registers the crate)."""
-    principal.require_unit(body.unit)
 
     def run() -> tuple[int, CrateRead]:
-        return 200, _crate_read(session, crates.pack(session, code, body.barcode, body.unit, principal.label, now))
+        return 200, _crate_read(session, crates.pack(session, code, body.barcode, body.unit, principal, now))
 
     return once(session, principal, idempotency_key, f"/crates/{code}/pack", body.model_dump(), now, run)
 
@@ -203,7 +215,7 @@ def close_crate(code: str, session: WriteSession, now: Now, principal: CrateWrit
     """Close the crate; the answer is its manifest, to print and put in the crate."""
 
     def run() -> tuple[int, CrateRead]:
-        return 200, _crate_read(session, crates.close(session, code, principal.label, now))
+        return 200, _crate_read(session, crates.close(session, code, principal, now))
 
     return once(session, principal, idempotency_key, f"/crates/{code}/close", {}, now, run)
 
@@ -214,21 +226,20 @@ def load_crate(code: str, body: LoadBody, session: WriteSession, now: Now, princ
     """The driver loads the closed crate onto the day's run of a route."""
 
     def run() -> tuple[int, CrateRead]:
-        return 200, _crate_read(session, crates.load(session, code, body.route, body.day, principal.label, now))
+        return 200, _crate_read(session, crates.load(session, code, body.route, body.day, principal, now))
 
     return once(session, principal, idempotency_key, f"/crates/{code}/load", body.model_dump(mode="json"), now, run)
 
 
 @router.post("/crates/{code}/receive", response_model=Reconciliation, tags=["crates"])
-def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now: Now, principal: CrateWriter,
+def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now: Now, principal: CrateReceiver,
                   idempotency_key: IdempotencyKey = None) -> Response:
     """Open the crate at its destination: copies at the end of their journey are received (a hold
     waiting for one becomes ready), copies passing through wait to be packed for the next leg;
     the answer reconciles the crate against its manifest."""
-    principal.require_unit(body.unit)
 
     def run() -> tuple[int, Reconciliation]:
-        result = crates.receive_crate(session, code, body.unit, body.barcodes, principal.label, now, body.damaged)
+        result = crates.receive_crate(session, code, body.unit, body.barcodes, principal, now, body.damaged)
         units = network(session).units
         instructions = {b: m.disposition if m.disposition != "transit" else f"transit:{units[m.destination_id].code}"
                         for b, m in result.moves.items()}
@@ -240,12 +251,12 @@ def receive_crate(code: str, body: CrateReceiveBody, session: WriteSession, now:
 
 
 @router.get("/locations/{barcode}", response_model=LocationRead, tags=["crates"])
-def locate(barcode: str, session: ReadSession, _: Reader) -> LocationRead:
+def locate(barcode: str, session: ReadSession, _: ItemReader) -> LocationRead:
     """Where a copy is: at a unit, in a crate at a unit, or in a crate on a run."""
     return LocationRead(**crates.location(session, get_item(session, barcode)))
 
 
-Distributor = Annotated[Principal, Depends(require("items:write"))]
+Distributor = Annotated[Principal, allows("distribution.write")]
 
 
 @router.post("/distribution/plans", response_model=DistributionRead, status_code=201, tags=["distribution"])
@@ -255,13 +266,13 @@ def create_plan(body: DistributionCreate, session: WriteSession, now: Now, princ
     until the plan is executed."""
 
     def run() -> tuple[int, DistributionRead]:
-        return 201, distribution.read_plan(session, distribution.create_plan(session, body, principal.label, now))
+        return 201, distribution.read_plan(session, distribution.create_plan(session, body, principal, now))
 
     return once(session, principal, idempotency_key, "/distribution/plans", body.model_dump(), now, run)
 
 
 @router.get("/distribution/plans/{plan_id}", response_model=DistributionRead, tags=["distribution"])
-def get_plan(plan_id: int, session: ReadSession, _: Reader) -> DistributionRead:
+def get_plan(plan_id: int, session: ReadSession, _: ItemReader) -> DistributionRead:
     return distribution.read_plan(session, distribution.get_plan(session, plan_id))
 
 
@@ -271,6 +282,6 @@ def execute_plan(plan_id: int, session: WriteSession, now: Now, principal: Distr
     """Send every copy of the plan to its unit (a transit with the plan's purpose)."""
 
     def run() -> tuple[int, DistributionRead]:
-        return 200, distribution.read_plan(session, distribution.execute(session, plan_id, principal.label, now))
+        return 200, distribution.read_plan(session, distribution.execute(session, plan_id, principal, now))
 
     return once(session, principal, idempotency_key, f"/distribution/plans/{plan_id}/execute", {}, now, run)

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.public import Item, lock_item, move_item
+from ils.auth import gate
+from ils.auth.principal import Principal
 from ils.errors import Conflict
 from ils.events import record_event
 from ils.network.snapshot import network, unit_by_code
@@ -60,8 +62,12 @@ def _event(session: Session, kind: str, trip: CrateTrip, actor: str, now: dateti
                         "to": units[trip.to_unit_id].code, **after})
 
 
-def pack(session: Session, code: str, barcode: str, unit_code: str, actor: str, now: datetime) -> CrateTrip:
+def pack(session: Session, code: str, barcode: str, unit_code: str, principal: Principal,
+         now: datetime) -> CrateTrip:
+    """Scan a copy in transit into a crate at a unit one serves, for its next hop."""
     unit = unit_by_code(session, unit_code)
+    gate.check(session, principal, "transit.write", unit=unit.id)
+    actor = principal.label
     item = lock_item(session, barcode)
     transit = repo.open_transit(session, item.id)
     if transit is None:
@@ -99,10 +105,13 @@ def pack(session: Session, code: str, barcode: str, unit_code: str, actor: str, 
     return trip
 
 
-def close(session: Session, code: str, actor: str, now: datetime) -> CrateTrip:
+def close(session: Session, code: str, principal: Principal, now: datetime) -> CrateTrip:
+    """Close a crate packed at a unit one serves."""
     trip = _open_trip(session, code)
     if trip is None or trip.status != "packing":
         raise Conflict("CRATE_NOT_PACKING", f"crate {code} has nothing being packed")
+    gate.check(session, principal, "transit.write", **{"from": trip.from_unit_id})
+    actor = principal.label
     CRATE_TRIP_STATES.move(trip, "closed")
     trip.closed_at = now
     session.flush()
@@ -110,12 +119,14 @@ def close(session: Session, code: str, actor: str, now: datetime) -> CrateTrip:
     return trip
 
 
-def load(session: Session, code: str, route_code: str, day: date, actor: str, now: datetime) -> CrateTrip:
+def load(session: Session, code: str, route_code: str, day: date, principal: Principal, now: datetime) -> CrateTrip:
     """The driver puts the closed crate on the day's run of a route that calls at its unit
-    and then at its destination."""
+    and then at its destination (recorded by staff of the unit it leaves)."""
     trip = _open_trip(session, code)
     if trip is None or trip.status != "closed":
         raise Conflict("CRATE_NOT_CLOSED", f"crate {code} must be closed before it is loaded")
+    gate.check(session, principal, "transit.write", **{"from": trip.from_unit_id})
+    actor = principal.label
     route = get_route(session, route_code)
     info = next((r for r in timetable(session).routes if r.id == route.id), None)
     stops = info.stops if info else ()
@@ -146,12 +157,14 @@ class Reconciliation:
     moves: dict[str, Move] = field(default_factory=dict)
 
 
-def receive_crate(session: Session, code: str, unit_code: str, scanned: list[str] | None, actor: str,
+def receive_crate(session: Session, code: str, unit_code: str, scanned: list[str] | None, principal: Principal,
                   now: datetime, damaged: list[str] | None = None) -> Reconciliation:
-    """Open the crate at ``unit_code``. ``scanned`` lists the barcodes found in it; when it is not
-    given, the manifest is taken as found. ``damaged`` copies (found, but unfit to lend) end their
-    journey here as damaged."""
+    """Open the crate at ``unit_code`` (a unit one serves). ``scanned`` lists the barcodes found in
+    it; when it is not given, the manifest is taken as found. ``damaged`` copies (found, but unfit
+    to lend) end their journey here as damaged."""
     unit = unit_by_code(session, unit_code)
+    gate.check(session, principal, "transit.receive", unit=unit.id)
+    actor = principal.label
     trip = _open_trip(session, code)
     if trip is None or trip.status not in ("closed", "on_run"):
         raise Conflict("CRATE_NOT_CLOSED", f"crate {code} is not on its way")

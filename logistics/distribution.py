@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.public import Item, lock_item_id, move_item
+from ils.auth import gate
+from ils.auth.principal import Principal
 from ils.errors import Conflict, InvalidInput, NotFound
 from ils.events import Event, record_event
 from ils.network.models import Unit
@@ -73,7 +75,18 @@ def _population(session: Session, unit_id: int) -> int:
     return int(session.scalar(select(Unit.population).where(Unit.id == unit_id)) or 0)
 
 
-def create_plan(session: Session, data: DistributionCreate, actor: str, now: datetime) -> DistributionPlan:
+def _check_scope(session: Session, principal: Principal, owners: Sequence[int], targets: Sequence[int]) -> None:
+    """Only staff responsible for the copies' owners and the target units (the 总馆's cataloguers,
+    an admin) redistribute stock: a branch could otherwise take another's books, or another system's."""
+    for owner in sorted(set(owners)):
+        gate.check(session, principal, "distribution.write", owner=owner)
+    for target in sorted(set(targets)):
+        gate.check(session, principal, "distribution.write", target=target)
+
+
+def create_plan(session: Session, data: DistributionCreate, principal: Principal, now: datetime) -> DistributionPlan:
+    actor = principal.label
+    gate.permit(principal, "distribution.write")
     unit_ids = [unit_by_code(session, code).id for code in data.units]
     if not unit_ids or len(set(unit_ids)) != len(unit_ids):
         raise InvalidInput("DISTRIBUTION_INVALID", "name each target unit once")
@@ -81,6 +94,7 @@ def create_plan(session: Session, data: DistributionCreate, actor: str, now: dat
     unknown = set(data.barcodes) - {i.barcode for i in items}
     if unknown:
         raise NotFound("ITEM_NOT_FOUND", f"no item with barcode {', '.join(sorted(unknown))}")
+    _check_scope(session, principal, [i.owning_unit_id for i in items], unit_ids)
     busy = [i.barcode for i in items if i.status not in SENDABLE]
     if busy:
         raise Conflict("DISTRIBUTION_INVALID", f"copies not on hand to send: {', '.join(busy)}")
@@ -110,15 +124,22 @@ def get_plan(session: Session, plan_id: int) -> DistributionPlan:
     return plan
 
 
-def execute(session: Session, plan_id: int, actor: str, now: datetime) -> DistributionPlan:
-    """Send every copy of the plan; a copy already at its target just changes owner."""
+def execute(session: Session, plan_id: int, principal: Principal, now: datetime) -> DistributionPlan:
+    """Send every copy of the plan; a copy already at its target just changes owner. Whoever
+    executes must be responsible for every copy and target now (a plan can be drafted by one
+    colleague and executed by another)."""
+    actor = principal.label
+    gate.permit(principal, "distribution.write")
     plan = get_plan(session, plan_id)
     if plan.status != "draft":
         raise Conflict("DISTRIBUTION_EXECUTED", f"plan {plan_id} was executed at {plan.executed_at}")
     units = network(session).units
-    for line in session.scalars(select(DistributionLine).where(DistributionLine.plan_id == plan.id)
-                                .order_by(DistributionLine.item_id)):
-        item = lock_item_id(session, line.item_id)
+    lines = list(session.scalars(select(DistributionLine).where(DistributionLine.plan_id == plan.id)
+                                 .order_by(DistributionLine.item_id)))
+    locked = {line.item_id: lock_item_id(session, line.item_id) for line in lines}
+    _check_scope(session, principal, [i.owning_unit_id for i in locked.values()], [line.unit_id for line in lines])
+    for line in lines:
+        item = locked[line.item_id]
         if item.status not in SENDABLE:
             raise Conflict("DISTRIBUTION_INVALID", f"copy {item.barcode} is {item.status} now; redo the plan")
         owner = line.unit_id if plan.reason == "distribution" else None

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from catalog.public import Item
 from ils.cache import SharedCache
+from ils.auth import gate
+from ils.auth.principal import Principal
 from ils.errors import Conflict, InvalidInput, NotFound
 from ils.events import record_event
 from ils.network.snapshot import network, unit_by_code
@@ -216,9 +218,11 @@ def load_routes(session: Session, document: dict[str, Any], now: datetime) -> in
     return len(entries)
 
 
-def report_stop(session: Session, route_code: str, day: date, position: int, event: str, actor: str,
+def report_stop(session: Session, route_code: str, day: date, position: int, event: str, principal: Principal,
                 now: datetime) -> Run:
-    """The driver reports arriving at or leaving a stop; the day's run is made on the first report."""
+    """The driver reports arriving at or leaving a stop (staff of the stop's unit, or of the mobile
+    library for its places); the day's run is made on the first report."""
+    actor = principal.label
     route = get_route(session, route_code)
     info = next((r for r in timetable(session).routes if r.id == route.id), None)
     if info is None or not info.runs_on(day):
@@ -227,6 +231,7 @@ def report_stop(session: Session, route_code: str, day: date, position: int, eve
                                    .order_by(RouteStop.position)))
     if not 0 <= position < len(planned):
         raise InvalidInput("ROUTE_INVALID", f"route {route_code} has no stop {position}")
+    gate.check(session, principal, "transit.write", unit=planned[position].unit_id or route.mobile_unit_id)
     run = session.scalars(select(Run).where(Run.route_id == route.id, Run.day == day).with_for_update()).one_or_none()
     if run is None:
         run = Run(route_id=route.id, day=day, status="planned", created_at=now)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from catalog.search.engine import SearchQuery, Sort
 from catalog.search.service import get_engine
+from ils.http import Public
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -50,6 +51,7 @@ class SearchResponse(BaseModel):
 
 @router.get("/search", response_model=SearchResponse)
 def search(
+    _: Public,
     q: Annotated[str, Query(max_length=200, description="Words, pinyin, initials, an ISBN or a call-number prefix")] = "",
     unit: Annotated[str | None, Query(description="Only records with a copy at this unit")] = None,
     available: Annotated[bool, Query(description="Only records with a copy on the shelf now (at `unit` if given)")] = False,

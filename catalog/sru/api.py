@@ -10,7 +10,7 @@ from catalog.sru.explain import DEFAULT_MAXIMUM_RECORDS, MAXIMUM_RECORDS_LIMIT, 
 from catalog.sru.protocol import respond
 from catalog.sru.schemas import SCHEMAS
 from ils.db import Database
-from ils.http import Now, database
+from ils.http import Now, Public, database
 
 router = APIRouter(tags=["sru"])
 DATABASE = "sru"
@@ -44,7 +44,7 @@ PARAMETERS = [
                      "diagnostics inside it (http://www.loc.gov/standards/sru/diagnostics/)",
                      "content": {"text/xml": {}}}},
 )
-def sru(request: Request, db: Annotated[Database, Depends(database)], now: Now) -> Response:
+def sru(request: Request, db: Annotated[Database, Depends(database)], now: Now, _: Public) -> Response:
     """Search the union catalogue with SRU 1.2 (http://www.loc.gov/standards/sru/): `explain`
     describes the server (ZeeRex), `searchRetrieve` takes a CQL query over the indexes
     cql.serverChoice, cql.anywhere, dc.title, dc.creator, dc.subject, bath.isbn and rec.id and

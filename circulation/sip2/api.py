@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from circulation.sip2 import accounts
 from circulation.sip2.schemas import Sip2AccountCreate, Sip2AccountRead, Sip2AccountUpdate
 from ils.auth.principal import Principal
-from ils.http import Now, ReadSession, WriteSession, require
+from ils.http import Now, ReadSession, WriteSession, allows
 
 router = APIRouter(prefix="/api/v1/sip2", tags=["sip2"])
-Admin = Annotated[Principal, Depends(require("users:admin"))]
+Admin = Annotated[Principal, allows("user.admin")]
 
 
 @router.get("/accounts", response_model=list[Sip2AccountRead])

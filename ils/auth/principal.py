@@ -15,6 +15,7 @@ SCOPES: dict[str, str] = {
     "records:read": "read records and items with staff detail",
     "records:write": "create and edit bibliographic records, import MARC",
     "items:write": "create and change items (copies)",
+    "distribution:write": "allocate copies to units and send them there (统一配送)",
     "stats:read": "read statistics",
     "patrons:read": "look up patrons (readers) by card or ID card",
     "patrons:write": "register patrons, change them, block them, set proxies",
@@ -26,35 +27,35 @@ SCOPES: dict[str, str] = {
 
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
-    "cataloguer": frozenset({"records:read", "records:write", "items:write"}),
+    "cataloguer": frozenset({"records:read", "records:write", "items:write", "distribution:write"}),
     "librarian": frozenset({"records:read", "items:write", "patrons:read", "patrons:write", "circulation:write",
-                            "circulation:override", "transits:write"}),
+                            "circulation:override", "transits:write", "stats:read"}),
     "manager": frozenset({"records:read", "stats:read"}),
 }
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "staff" | "patron" | "api_key"
+    kind: str  # "staff" | "patron" | "api_key" | "sip2" (a self-check machine) | "system" (a job)
     id: int
     name: str
     role: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
-    # Units this principal may act for; None means every unit of the network.
+    # Units this principal serves (see ils.auth.gate for what it may do for others); None means
+    # every unit of the network.
     unit_codes: frozenset[str] | None = None
 
     @property
     def label(self) -> str:
         """How the audit trail names the actor."""
-        return f"{self.kind}:{self.name}"
+        return self.name if self.kind == "system" else f"{self.kind}:{self.name}"
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise Forbidden("PERMISSION_DENIED", f"{self.label} lacks the permission {scope!r}")
 
-    def require_unit(self, unit_code: str) -> None:
-        if self.unit_codes is not None and unit_code not in self.unit_codes:
-            raise Forbidden(
-                "UNIT_OUT_OF_SCOPE", f"{self.label} does not serve unit {unit_code!r}",
-                extra={"unit": unit_code},
-            )
+
+def job(name: str = "system") -> Principal:
+    """The principal of work the system does by itself (``ils daily``, the demo's history): every
+    permission, every unit, named ``name`` in the event log."""
+    return Principal("system", 0, name, None, frozenset(SCOPES), None)

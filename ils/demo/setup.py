@@ -17,6 +17,7 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ils.auth.principal import job
 from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import get_database
@@ -111,7 +112,7 @@ def run_demo(console: Console) -> dict[str, object]:
         for card, name, unit_code, category in READERS:
             if card not in cards:
                 register(session, PatronCreate(card_number=card, name=name, category=category, unit=unit_code,
-                                               password=DEMO_PASSWORD), "demo", now)
+                                               password=DEMO_PASSWORD), job("demo"), now)
 
     works = marc_builder.load_works()
     unit_codes = [u["code"] for u in network["units"]]
@@ -187,7 +188,7 @@ def _demo_circulation(session: Session, now: datetime) -> str:
         del shelf[:2]
     returned = 0
     for item in [i for i in borrowed if i.owning_unit_id != units_by_code["DC"]][:2]:
-        loans.checkin(session, item.barcode, "DC", "staff:demo", now)
+        loans.checkin(session, item.barcode, "DC", desk, now)
         returned += 1
     wanted = by_unit.get("DC-BG", [])[:1]
     for item in wanted:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from ils.auth.principal import Principal
-from ils.http import Now, ReadSession, WriteSession, require
+from ils.http import Now, Public, ReadSession, WriteSession, allows
 from ils.network import repository as repo
 from ils.network import service
 from ils.network.schemas import Level, UnitCreate, UnitRead, UnitUpdate
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"])
-UnitsAdmin = Annotated[Principal, Depends(require("units:write"))]
+UnitsAdmin = Annotated[Principal, allows("unit.write")]
 
 
 @router.get("", response_model=list[UnitRead])
 def list_units(
     session: ReadSession,
+    _: Public,
     level: Annotated[Level | None, Query(description="Only units of this level")] = None,
     system: Annotated[str | None, Query(description="Only units of the system headed by this 总馆 code")] = None,
 ) -> list[UnitRead]:
@@ -28,7 +29,7 @@ def list_units(
 
 
 @router.get("/{code}", response_model=UnitRead)
-def get_unit(code: str, session: ReadSession) -> UnitRead:
+def get_unit(code: str, session: ReadSession, _: Public) -> UnitRead:
     """One unit. 404 UNIT_NOT_FOUND if the code is unknown."""
     return service.read_units(session, [service.get_unit(session, code)])[0]
 

@@ -28,7 +28,8 @@ class UnitInfo:
     closed: frozenset[date]
 
 
-@dataclass(frozen=True)
+# eq=False: compared and hashed by identity, so caches can be kept per snapshot (weakly).
+@dataclass(frozen=True, eq=False)
 class NetworkSnapshot:
     units: dict[int, UnitInfo]
     by_code: dict[str, UnitInfo]

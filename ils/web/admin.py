@@ -16,16 +16,11 @@ from ils.auth.service import list_users
 from ils.errors import DomainError
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import network
-from ils.web.pages import StaffView, View, check_csrf, redirect, render
+from ils.web.pages import View, check_csrf, page, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form()]
-
-
-def _admin(view: View) -> None:
-    assert view.principal is not None
-    view.principal.require("users:admin")
-
+AdminView = Annotated[View, page("user.admin", "staff")]
 
 def _page(view: View, session: Session, status: int = 200, form: dict | None = None) -> Response:
     units = sorted((u.code, u.name) for u in network(session).units.values())
@@ -35,20 +30,18 @@ def _page(view: View, session: Session, status: int = 200, form: dict | None = N
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def home(view: StaffView, session: ReadSession, done: str | None = None) -> Response:
-    _admin(view)
+def home(view: AdminView, session: ReadSession, done: str | None = None) -> Response:
     if done in ("added", "changed", "removed"):  # never echo free text from a link into the page
         view.flash.append(("ok", view.t(f"admin.sip2.{done}")))
     return _page(view, session)
 
 
 @router.post("/admin/sip2", response_class=HTMLResponse)
-def add_machine(view: StaffView, session: WriteSession, now: Now, login: Annotated[str, Form()],
+def add_machine(view: AdminView, session: WriteSession, now: Now, login: Annotated[str, Form()],
                 password: Annotated[str, Form()], unit: Annotated[str, Form()],
                 encoding: Annotated[str, Form()] = "utf-8", error_detection: Annotated[bool, Form()] = False,
                 location: Annotated[str, Form()] = "", csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
-    _admin(view)
     assert view.principal is not None
     form = {"login": login.strip(), "unit": unit, "encoding": encoding, "error_detection": error_detection,
             "location": location.strip()}
@@ -68,17 +61,15 @@ def add_machine(view: StaffView, session: WriteSession, now: Now, login: Annotat
 
 
 @router.post("/admin/sip2/{login}/active", response_class=HTMLResponse)
-def set_active(login: str, view: StaffView, session: WriteSession, now: Now, active: Annotated[bool, Form()],
+def set_active(login: str, view: AdminView, session: WriteSession, now: Now, active: Annotated[bool, Form()],
                csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
-    _admin(view)
     sip2_accounts.update_account(session, login, Sip2AccountUpdate(active=active), now)
     return redirect("/admin?done=changed")
 
 
 @router.post("/admin/sip2/{login}/remove", response_class=HTMLResponse)
-def remove_machine(login: str, view: StaffView, session: WriteSession, csrf: Csrf = "") -> Response:
+def remove_machine(login: str, view: AdminView, session: WriteSession, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
-    _admin(view)
     sip2_accounts.remove_account(session, login)
     return redirect("/admin?done=removed")

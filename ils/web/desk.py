@@ -20,23 +20,23 @@ from circulation.blocks import NO_OVERRIDE, Override
 from circulation.loans import CheckoutRequest, RenewRequest
 from circulation.patrons import local_date
 from circulation.schemas import PatronCreate
+from ils.auth import gate
 from ils.auth.service import assigned_units, login_staff
 from ils.config import get_settings
 from ils.errors import DomainError
 from ils.http import Now, ReadSession, WriteSession
-from ils.network.snapshot import network, unit_by_code
+from ils.network.snapshot import UnitInfo, network, unit_by_code
 from ils.web.pages import (
     STAFF_COOKIE,
     UNIT_COOKIE,
-    AnonymousView,
-    DeskView,
-    StaffView,
+    LoginView,
     View,
     check_csrf,
     log_in,
     log_out,
     redirect,
     remember,
+    page,
     render,
     safe_next,
     unit_names,
@@ -47,6 +47,21 @@ router = APIRouter(include_in_schema=False)
 Barcode = Annotated[str, Form(max_length=64)]
 Csrf = Annotated[str, Form()]
 
+# What each page does, in the words of ils.auth.gate: the same permissions as the API's routes.
+StaffSelf = Annotated[View, page("auth.self", "staff")]
+ChoosingUnit = Annotated[View, page("desk.open", "staff")]
+DeskHome = Annotated[View, page("desk.open", "desk")]
+ReaderLookup = Annotated[View, page("patron.read", "staff")]
+ReaderAtDesk = Annotated[View, page("patron.read", "desk")]
+Lending = Annotated[View, page("loan.checkout", "desk")]
+Renewing = Annotated[View, page("loan.renew", "staff")]
+Registering = Annotated[View, page("patron.register", "desk")]
+Returning = Annotated[View, page("loan.checkin", "desk")]
+Receiving = Annotated[View, page("transit.receive", "desk")]
+HoldLists = Annotated[View, page("hold.list", "desk")]
+ShelfKeeping = Annotated[View, page("hold.shelf", "desk")]
+Transits = Annotated[View, page("transit.read", "desk")]
+
 
 def _units_of(session: Session, view: View) -> list[tuple[str, str]]:
     assert view.principal is not None
@@ -54,15 +69,23 @@ def _units_of(session: Session, view: View) -> list[tuple[str, str]]:
     return sorted((u.code, u.name) for u in network(session).units.values() if codes is None or u.code in codes)
 
 
+def _here(session: Session, view: View, operation: str) -> UnitInfo:
+    """The desk's unit, checked for ``operation`` like the API checks its ``unit``."""
+    assert view.principal is not None
+    here = unit_by_code(session, view.unit or "")
+    gate.check(session, view.principal, operation, unit=here.id)
+    return here
+
+
 # ---- logging in and choosing the unit -------------------------------------------------------
 
 @router.get("/desk/login", response_class=HTMLResponse)
-def login_page(view: AnonymousView, next: str | None = None) -> Response:
+def login_page(view: LoginView, next: str | None = None) -> Response:
     return render(view, "desk/login.html", area="desk", next=safe_next(next, "/desk"), username="")
 
 
 @router.post("/desk/login", response_class=HTMLResponse)
-def login(view: AnonymousView, session: ReadSession, now: Now, username: Annotated[str, Form()],
+def login(view: LoginView, session: ReadSession, now: Now, username: Annotated[str, Form()],
           password: Annotated[str, Form()], next: Annotated[str, Form()] = "/desk") -> Response:
     try:
         user = login_staff(session, username.strip(), password)
@@ -81,7 +104,7 @@ def login(view: AnonymousView, session: ReadSession, now: Now, username: Annotat
 
 
 @router.post("/desk/logout")
-def logout(view: StaffView, csrf: Csrf = "") -> Response:
+def logout(view: StaffSelf, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     response = redirect("/desk/login")
     log_out(response, STAFF_COOKIE, UNIT_COOKIE)
@@ -89,16 +112,16 @@ def logout(view: StaffView, csrf: Csrf = "") -> Response:
 
 
 @router.get("/desk/unit", response_class=HTMLResponse)
-def unit_page(view: StaffView, session: ReadSession) -> Response:
+def unit_page(view: ChoosingUnit, session: ReadSession) -> Response:
     return render(view, "desk/unit.html", area="desk", units=_units_of(session, view))
 
 
 @router.post("/desk/unit")
-def choose_unit(view: StaffView, session: ReadSession, unit: Annotated[str, Form()], csrf: Csrf = "") -> Response:
+def choose_unit(view: ChoosingUnit, session: ReadSession, unit: Annotated[str, Form()],
+                csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
-    view.principal.require_unit(unit)
-    unit_by_code(session, unit)
+    gate.check(session, view.principal, "desk.open", desk=unit_by_code(session, unit).id)
     response = redirect("/desk")
     remember(response, UNIT_COOKIE, unit)
     return response
@@ -107,7 +130,7 @@ def choose_unit(view: StaffView, session: ReadSession, unit: Annotated[str, Form
 # ---- the desk's home ------------------------------------------------------------------------
 
 @router.get("/desk", response_class=HTMLResponse)
-def home(view: DeskView, session: ReadSession, now: Now) -> Response:
+def home(view: DeskHome, session: ReadSession, now: Now) -> Response:
     here = unit_by_code(session, view.unit or "")
     counts = {
         "pull": len(circulation_repo.pull_list(session, here.id)),
@@ -132,7 +155,7 @@ def _patron_page(view: View, session: Session, now: Now, card: str | None, statu
         else:
             today = local_date(now)
             reader = {
-                "patron": patrons.read(session, patron, now, full_id_card=False),
+                "patron": patrons.read(session, patron, now, view.principal),
                 "loans": [views.loan_read(session, loan, today)
                           for loan in circulation_repo.patron_loans(session, patron.id)],
                 "holds": [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)],
@@ -143,7 +166,7 @@ def _patron_page(view: View, session: Session, now: Now, card: str | None, statu
 
 
 @router.get("/desk/checkout", response_class=HTMLResponse)
-def checkout_page(view: DeskView, session: ReadSession, now: Now, card: str | None = None,
+def checkout_page(view: ReaderAtDesk, session: ReadSession, now: Now, card: str | None = None,
                   lent: str | None = None, renewed: str | None = None) -> Response:
     if lent:
         view.flash.append(("ok", view.t("desk.checkout.lent", barcode=lent)))
@@ -153,7 +176,7 @@ def checkout_page(view: DeskView, session: ReadSession, now: Now, card: str | No
 
 
 @router.post("/desk/checkout", response_class=HTMLResponse)
-def checkout(view: DeskView, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
+def checkout(view: Lending, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
              override: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
              override_reason: Annotated[str, Form()] = "", csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
@@ -162,7 +185,6 @@ def checkout(view: DeskView, session: WriteSession, now: Now, card: Annotated[st
     request = CheckoutRequest(card, barcode, view.unit or "", None,
                               Override(frozenset(override), override_reason.strip() or None))
     try:
-        view.principal.require_unit(view.unit or "")
         loans.checkout(session, request, view.principal, now)
     except DomainError as exc:
         session.rollback()
@@ -177,7 +199,7 @@ def checkout(view: DeskView, session: WriteSession, now: Now, card: Annotated[st
 
 
 @router.post("/desk/renew", response_class=HTMLResponse)
-def renew(view: StaffView, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
+def renew(view: Renewing, session: WriteSession, now: Now, card: Annotated[str, Form()], barcode: Barcode,
           csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
@@ -191,19 +213,19 @@ def renew(view: StaffView, session: WriteSession, now: Now, card: Annotated[str,
 
 
 @router.get("/desk/patrons", response_class=HTMLResponse)
-def lookup(view: StaffView, card: str | None = None) -> Response:
+def lookup(view: ReaderLookup, card: str | None = None) -> Response:
     if card and card.strip():
         return redirect(f"/desk/checkout?card={card.strip()}")
     return render(view, "desk/lookup.html", area="desk")
 
 
 @router.get("/desk/patrons/new", response_class=HTMLResponse)
-def register_page(view: StaffView, session: ReadSession) -> Response:
+def register_page(view: Registering, session: ReadSession) -> Response:
     return render(view, "desk/register.html", area="desk", categories=circulation_repo.categories(session), form={})
 
 
 @router.post("/desk/patrons/new", response_class=HTMLResponse)
-def register(view: StaffView, session: WriteSession, now: Now, card_number: Annotated[str, Form()],
+def register(view: Registering, session: WriteSession, now: Now, card_number: Annotated[str, Form()],
              name: Annotated[str, Form()], category: Annotated[str, Form()],
              id_card_number: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
              password: Annotated[str, Form()] = "", csrf: Csrf = "") -> Response:
@@ -212,12 +234,10 @@ def register(view: StaffView, session: WriteSession, now: Now, card_number: Anno
     form = {"card_number": card_number.strip(), "name": name.strip(), "category": category,
             "id_card_number": id_card_number.strip(), "phone": phone.strip()}
     try:
-        view.principal.require("patrons:write")
         data = PatronCreate(card_number=form["card_number"], name=form["name"], category=category,
                             unit=view.unit or "", id_card_number=form["id_card_number"] or None,
                             phone=form["phone"] or None, password=password or None)
-        view.principal.require_unit(data.unit)
-        patrons.register(session, data, view.principal.label, now)
+        patrons.register(session, data, view.principal, now)
     except ValidationError as exc:
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         view.flash.append(("error", view.t("desk.register.invalid", fields=fields)))
@@ -234,7 +254,7 @@ def register(view: StaffView, session: WriteSession, now: Now, card_number: Anno
 # ---- check-in and receiving ------------------------------------------------------------------
 
 @router.get("/desk/checkin", response_class=HTMLResponse)
-def checkin_page(view: DeskView) -> Response:
+def checkin_page(view: Returning) -> Response:
     return render(view, "desk/checkin.html", area="desk", result=None, action="/desk/checkin",
                   heading="desk.checkin.title")
 
@@ -244,12 +264,10 @@ def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bo
     action, heading = ("/desk/transits/receive", "desk.transits.receive") if receive else \
         ("/desk/checkin", "desk.checkin.title")
     try:
-        view.principal.require_unit(view.unit or "")
         if receive:
-            view.principal.require("transits:write")
-            outcome = loans.receive_copy(session, barcode.strip(), view.unit or "", view.principal.label, now)
+            outcome = loans.receive_copy(session, barcode.strip(), view.unit or "", view.principal, now)
         else:
-            outcome = loans.checkin(session, barcode.strip(), view.unit or "", view.principal.label, now)
+            outcome = loans.checkin(session, barcode.strip(), view.unit or "", view.principal, now)
     except DomainError as exc:
         session.rollback()
         view.error(exc)
@@ -264,13 +282,13 @@ def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bo
 
 
 @router.post("/desk/checkin", response_class=HTMLResponse)
-def checkin(view: DeskView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
+def checkin(view: Returning, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     return _move_page(view, session, now, barcode, receive=False)
 
 
 @router.post("/desk/transits/receive", response_class=HTMLResponse)
-def receive(view: DeskView, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
+def receive(view: Receiving, session: WriteSession, now: Now, barcode: Barcode, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     return _move_page(view, session, now, barcode, receive=True)
 
@@ -278,18 +296,18 @@ def receive(view: DeskView, session: WriteSession, now: Now, barcode: Barcode, c
 # ---- holds and transits ---------------------------------------------------------------------
 
 @router.get("/desk/holds/pull", response_class=HTMLResponse)
-def pull_list(view: DeskView, session: ReadSession) -> Response:
-    here = unit_by_code(session, view.unit or "")
+def pull_list(view: HoldLists, session: ReadSession) -> Response:
+    here = _here(session, view, "hold.list")
     rows = [views.hold_read(session, h) for h in circulation_repo.pull_list(session, here.id)]
     call_numbers = {row.id: get_item(session, row.target_barcode).call_number for row in rows if row.target_barcode}
     return render(view, "desk/pull.html", area="desk", holds=rows, call_numbers=call_numbers, names=unit_names(session))
 
 
 @router.get("/desk/holds/shelf", response_class=HTMLResponse)
-def hold_shelf(view: DeskView, session: ReadSession, now: Now, expired: int | None = None) -> Response:
+def hold_shelf(view: HoldLists, session: ReadSession, now: Now, expired: int | None = None) -> Response:
     if expired is not None:
         view.flash.append(("ok", view.t("desk.shelf.expired_done", count=expired)))
-    here = unit_by_code(session, view.unit or "")
+    here = _here(session, view, "hold.list")
     rows = [views.hold_read(session, h) for h in circulation_repo.holds_at(session, here.id, "ready")]
     coming = [views.hold_read(session, h) for h in circulation_repo.holds_at(session, here.id, "in_transit")]
     names = {}
@@ -301,17 +319,19 @@ def hold_shelf(view: DeskView, session: ReadSession, now: Now, expired: int | No
 
 
 @router.post("/desk/holds/expire", response_class=HTMLResponse)
-def expire(view: StaffView, session: WriteSession, now: Now, csrf: Csrf = "") -> Response:
+def expire(view: ShelfKeeping, session: WriteSession, now: Now, csrf: Csrf = "") -> Response:
+    """Expire the hold shelf of this desk's unit (never another unit's: ``ils daily`` does every
+    shelf each morning)."""
     check_csrf(view, csrf)
     assert view.principal is not None
-    view.principal.require("circulation:write")
-    done = holds.expire_shelf(session, now, view.principal.label)
+    here = unit_by_code(session, view.unit or "")
+    done = holds.expire_shelf(session, now, view.principal, [here.id])
     return redirect(f"/desk/holds/shelf?expired={len(done)}")
 
 
 @router.get("/desk/transits", response_class=HTMLResponse)
-def transits(view: DeskView, session: ReadSession, now: Now) -> Response:
-    unit = view.unit or ""
+def transits(view: Transits, session: ReadSession, now: Now) -> Response:
+    unit = _here(session, view, "transit.read").code
     return render(view, "desk/transits.html", area="desk", names=unit_names(session),
                   to_send=transit_list(session, now, status="to_send", unit=unit),
                   expected=transit_list(session, now, status="expected", unit=unit))

@@ -24,13 +24,14 @@ from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import network
 from ils.web.pages import (
     READER_COOKIE,
+    LoginView,
     PublicView,
-    ReaderView,
     View,
     check_csrf,
     log_in,
     log_out,
     redirect,
+    page,
     render,
     safe_next,
     unit_names,
@@ -93,7 +94,7 @@ def record_page(record_id: int, view: PublicView, session: ReadSession, now: Now
 
 
 @router.post("/opac/records/{record_id}/hold", response_class=HTMLResponse)
-def place_hold(record_id: int, view: ReaderView, session: WriteSession, now: Now,
+def place_hold(record_id: int, view: Annotated[View, page("hold.place", "reader")], session: WriteSession, now: Now,
                pickup_unit: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
@@ -108,12 +109,12 @@ def place_hold(record_id: int, view: ReaderView, session: WriteSession, now: Now
 
 
 @router.get("/opac/login", response_class=HTMLResponse)
-def login_page(view: PublicView, next: str | None = None) -> Response:
+def login_page(view: LoginView, next: str | None = None) -> Response:
     return render(view, "opac/login.html", area="opac", next=safe_next(next, "/opac/account"), card="")
 
 
 @router.post("/opac/login", response_class=HTMLResponse)
-def login(view: PublicView, session: ReadSession, now: Now, card: Annotated[str, Form()],
+def login(view: LoginView, session: ReadSession, now: Now, card: Annotated[str, Form()],
           password: Annotated[str, Form()], next: Annotated[str, Form()] = "/opac/account") -> Response:
     try:
         account = login_patron(session, card.strip(), password)
@@ -127,7 +128,7 @@ def login(view: PublicView, session: ReadSession, now: Now, card: Annotated[str,
 
 
 @router.post("/opac/logout")
-def logout(view: ReaderView, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(view: Annotated[View, page("auth.self", "reader")], csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     response = redirect("/opac")
     log_out(response, READER_COOKIE)
@@ -142,12 +143,12 @@ def _account(view: View, session: Session, now: Now, status: int = 200) -> Respo
     active = [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)]
     names = unit_names(session)
     return render(view, "opac/account.html", status=status, area="opac",
-                  patron=patrons.read(session, patron, now, full_id_card=False), loans=current, holds=active,
+                  patron=patrons.read(session, patron, now, view.principal), loans=current, holds=active,
                   names=names, owed_fen=circulation_repo.owed_fen(session, patron.id))
 
 
 @router.get("/opac/account", response_class=HTMLResponse)
-def account(view: ReaderView, session: ReadSession, now: Now, placed: int | None = None,
+def account(view: Annotated[View, page("patron.read", "reader")], session: ReadSession, now: Now, placed: int | None = None,
             renewed: str | None = None, cancelled: int | None = None) -> Response:
     if placed:
         view.flash.append(("ok", view.t("opac.hold.placed")))
@@ -159,7 +160,7 @@ def account(view: ReaderView, session: ReadSession, now: Now, placed: int | None
 
 
 @router.post("/opac/account/renew", response_class=HTMLResponse)
-def renew(view: ReaderView, session: WriteSession, now: Now, barcode: Annotated[str, Form()],
+def renew(view: Annotated[View, page("loan.renew", "reader")], session: WriteSession, now: Now, barcode: Annotated[str, Form()],
           csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
@@ -173,7 +174,7 @@ def renew(view: ReaderView, session: WriteSession, now: Now, barcode: Annotated[
 
 
 @router.post("/opac/account/holds/{hold_id}/cancel", response_class=HTMLResponse)
-def cancel(hold_id: int, view: ReaderView, session: WriteSession, now: Now,
+def cancel(hold_id: int, view: Annotated[View, page("hold.change", "reader")], session: WriteSession, now: Now,
            csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None

@@ -31,14 +31,14 @@ prefs = APIRouter(include_in_schema=False)
 
 
 @prefs.get("/ui/language")
-def language(to: str, next: Annotated[str | None, Query()] = None) -> Response:
+def language(view: AnonymousView, to: str, next: Annotated[str | None, Query()] = None) -> Response:
     response = redirect(safe_next(next, "/opac"))
     remember(response, LANG_COOKIE, pick_locale(to))
     return response
 
 
 @prefs.get("/ui/elder")
-def elder(on: int = 1, next: Annotated[str | None, Query()] = None) -> Response:
+def elder(view: AnonymousView, on: int = 1, next: Annotated[str | None, Query()] = None) -> Response:
     """长者模式: large type, high contrast and a simpler layout, remembered on this device."""
     response = redirect(safe_next(next, "/opac"))
     remember(response, ELDER_COOKIE, "1" if on else "0")

@@ -129,19 +129,26 @@ def test_patch_changes_only_sent_fields(client, db):
     assert bad.status_code == 422
 
 
-def test_cataloguers_and_readers_cannot_see_patrons(client, db):
+def test_cataloguers_cannot_see_patrons_and_readers_see_only_themselves_masked(client, db):
     make_network(db)
     _categories(client, db)
-    client.post("/api/v1/patrons", headers=staff(client, db, "librarian", ("DC-TD",)), json=_reader(password="reader-pass"))
+    desk = staff(client, db, "librarian", ("DC-TD",))
+    assert client.post("/api/v1/patrons", headers=desk,
+                       json=_reader(password="reader-pass", id_card_number=ID_CARD)).status_code == 201
+    assert client.post("/api/v1/patrons", headers=desk, json=_reader("DC00000124")).status_code == 201
     assert client.get("/api/v1/patrons/DC00000123", headers=staff(client, db, "cataloguer")).status_code == 403
     token = client.post("/api/v1/auth/token", json={"card_number": "DC00000123", "password": "reader-pass"}).json()
-    assert client.get("/api/v1/patrons/DC00000123",
-                      headers={"Authorization": f"Bearer {token['access_token']}"}).status_code == 403
+    reader = {"Authorization": f"Bearer {token['access_token']}"}
+    own = client.get("/api/v1/patrons/DC00000123", headers=reader)
+    assert own.status_code == 200 and own.json()["id_card_number"] == mask(ID_CARD)
+    other = client.get("/api/v1/patrons/DC00000124", headers=reader)
+    assert other.status_code == 403 and other.json()["error"] == "NOT_OWN_ACCOUNT"
 
 
 def test_the_same_card_registered_at_two_desks_at_once_is_issued_once(db):
     from circulation.patrons import register, save_category
     from circulation.schemas import PatronCategoryWrite, PatronCreate
+    from ils.auth.principal import job
     from ils.clock import get_clock
     from ils.errors import Conflict
 
@@ -150,7 +157,7 @@ def test_the_same_card_registered_at_two_desks_at_once_is_issued_once(db):
         save_category(s, PatronCategoryWrite(code="adult", name="成人读者"))
     def desk(n: int) -> str:
         with db.session() as s:
-            register(s, PatronCreate(**_reader(name=f"读者{n}")), f"desk{n}", get_clock().now())
+            register(s, PatronCreate(**_reader(name=f"读者{n}")), job(f"desk{n}"), get_clock().now())
         return "issued"
 
     outcomes = ["taken" if isinstance(r, Conflict) else r for r in at_once(desk, 6, Conflict)]

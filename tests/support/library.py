@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ils.auth.principal import job
 from ils.clock import get_clock
 from ils.db import Database
 from tests.support.factories import login, make_network, make_user
@@ -39,7 +40,7 @@ class Library:
             record = create_record(s, "cnmarc", to_dict(cnmarc(name, control=f"T{len(self.records)}")), "test", now)
             for barcode, unit in copies.items():
                 create_item(s, ItemCreate(record_id=record.id, barcode=barcode, unit=unit, item_type=item_type,
-                                          price_fen=price_fen, status="available"), now)
+                                          price_fen=price_fen, status="available"), now, job())
             self.records[name] = record.id
         return self.records[name]
 
