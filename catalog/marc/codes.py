@@ -14,6 +14,7 @@ MARC_ENCODING_UNKNOWN = "MARC_ENCODING_UNKNOWN"  # an encoding override this rea
 # --- one record (RejectedRecord.code); MARC_XML_INVALID is also raised for a whole file ---
 MARC_RECORD_TRUNCATED = "MARC_RECORD_TRUNCATED"  # data ends before the record terminator (0x1D)
 MARC_LEADER_INVALID = "MARC_LEADER_INVALID"  # the 24-character leader is missing or unreadable
+MARC_RECORD_TOO_LONG = "MARC_RECORD_TOO_LONG"  # over 1 MiB without a record terminator: not a record
 MARC_RECORD_LENGTH_INVALID = "MARC_RECORD_LENGTH_INVALID"  # leader length and data disagree so the fields cannot be found
 MARC_BASE_ADDRESS_INVALID = "MARC_BASE_ADDRESS_INVALID"  # leader/12-16 does not point at the start of the data
 MARC_DIRECTORY_INVALID = "MARC_DIRECTORY_INVALID"  # directory entries are malformed or do not match the data
@@ -32,6 +33,7 @@ CODES: dict[str, str] = {
     MARC_ENCODING_UNKNOWN: "The character set asked for is not one this reader supports.",
     MARC_RECORD_TRUNCATED: "The record is cut short: it has no end-of-record mark.",
     MARC_LEADER_INVALID: "The record leader is missing or unreadable.",
+    MARC_RECORD_TOO_LONG: "More than 1 MiB without an end-of-record mark: not a record; skipped to the next mark.",
     MARC_RECORD_LENGTH_INVALID: "The record length in the leader does not match the data.",
     MARC_BASE_ADDRESS_INVALID: "The leader does not say correctly where the field data starts.",
     MARC_DIRECTORY_INVALID: "The record directory is damaged.",

@@ -5,7 +5,9 @@ counted in characters instead of bytes, CRLF between records, leaders that say M
 UTF-8 data, GBK exports with nothing saying so. The reader therefore:
 
 * splits ISO 2709 on the record terminator (0x1D) instead of trusting leader lengths, and
-  decodes every record on its own, so one broken record never takes its neighbours down;
+  decodes every record on its own, so one broken record never takes its neighbours down; a
+  piece of more than ``MAX_RECORD_BYTES`` without a terminator is rejected and skipped rather
+  than held in memory (MARC_RECORD_TOO_LONG);
 * detects the flavour of every record from its fields and the encoding of the file from a
   sample of its first bytes, and records each choice (``MarcFile.encoding``,
   ``ReadRecord.encoding``, ``ReadRecord.warnings``) instead of guessing silently;
@@ -41,6 +43,10 @@ Encoding = Literal["utf-8", "marc-8", "gb18030", "cp1251", "cp866", "latin-1"]
 
 CHUNK_SIZE = 1 << 20
 SAMPLE_SIZE = 1 << 16
+# ISO 2709 cannot describe a record over 99,999 bytes; ten times that without an end-of-record
+# mark is not a record but a file that is something else, and holding it whole would let one
+# upload fill the server's memory.
+MAX_RECORD_BYTES = 1 << 20
 MAX_BAD_CHARACTERS = 4
 
 RECORD_END = 0x1D
@@ -324,10 +330,17 @@ class MarcFile:
         buf = self._head
         buf_offset = 0
         read = self._stream.read
+        skipping = False  # inside an over-long piece already reported: drop bytes up to its end
         while True:
             pos = 0
             find = buf.find
-            while True:
+            if skipping:
+                end = find(b"\x1d")
+                if end < 0:
+                    pos = len(buf)
+                else:
+                    pos, skipping = end + 1, False
+            while not skipping:
                 end = find(b"\x1d", pos)
                 if end < 0:
                     break
@@ -344,6 +357,8 @@ class MarcFile:
                 yield self._decode_iso(rec, index, start)
             more = read(CHUNK_SIZE)
             if not more:
+                if skipping:
+                    return
                 rest = buf[pos:]
                 stripped = rest.lstrip(_BETWEEN_RECORDS)
                 if stripped.strip(_BETWEEN_RECORDS):
@@ -357,7 +372,25 @@ class MarcFile:
                     )
                 return
             buf_offset += pos
-            buf = buf[pos:] + more
+            buf = buf[pos:]
+            if not skipping and len(buf) > MAX_RECORD_BYTES:
+                # Padding between records (NULs of a tape block, blank lines) is not a record.
+                stripped = buf.lstrip(_BETWEEN_RECORDS)
+                buf_offset += len(buf) - len(stripped)
+                buf = stripped
+            if not skipping and len(buf) > MAX_RECORD_BYTES:
+                index += 1
+                yield RejectedRecord(
+                    index,
+                    buf_offset,
+                    codes.MARC_RECORD_TOO_LONG,
+                    f"More than {MAX_RECORD_BYTES:,} bytes follow without an end-of-record mark (0x1D); an "
+                    "ISO 2709 record is at most 99,999 bytes, so this is not a record. Skipped to the next mark.",
+                )
+                skipping = True
+                buf_offset += len(buf)
+                buf = b""
+            buf = buf + more
 
     # ---------------------------------------------------------------- ISO 2709 record
     def _decode_iso(self, rec: bytes, index: int, offset: int) -> ReadRecord | RejectedRecord:
