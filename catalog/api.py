@@ -8,13 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from catalog import export, items, records
+from catalog import export, items, records, upload
 from catalog import repository as repo
-from catalog.importer import ImportOptions, import_marc
+from catalog.importer import ImportOptions, ImportResult, import_marc
 from catalog.schemas import (
     ImportBatchRead,
+    ImportIssuePage,
     ImportIssueRead,
     ImportResultRead,
+    ImportStopRead,
     ItemCreate,
     ItemRead,
     ItemUpdate,
@@ -28,9 +30,8 @@ from catalog.schemas import (
 )
 from ils.auth.principal import Principal
 from ils.clock import get_clock
-from ils.config import get_settings
 from ils.db import Database
-from ils.errors import DomainError, NotFound
+from ils.errors import NotFound
 from ils.http import Now, ReadSession, WriteSession, database, require
 from ils.network import repository as units_repo
 
@@ -42,7 +43,14 @@ ItemWriter = Annotated[Principal, Depends(require("items:write"))]
 ExportFormat = Literal["iso2709", "marcxml", "marc21xml", "json"]
 
 
-@router.post("/records/import", response_model=ImportResultRead)
+# Issues of each severity in an import's answer; the rest that are kept are paged.
+REPORT_ISSUES = 100
+
+
+@upload.post(
+    router, "/records/import", response_model=ImportResultRead,
+    responses={413: {"description": "IMPORT_FILE_TOO_LARGE: the upload is over ILS_MAX_UPLOAD_MB (not read)"}},
+)
 def import_records(
     principal: Cataloguer,
     db: Annotated[Database, Depends(database)],
@@ -51,37 +59,80 @@ def import_records(
     encoding: Annotated[str | None, Form(description="Override encoding detection: utf-8, marc-8, gb18030 ...")] = None,
     unit: Annotated[str | None, Form(description="Owning unit for holdings that name none")] = None,
 ) -> ImportResultRead:
-    """Import a MARC file. Every rejected record is listed with its position, code and reason;
-    the rest of the file still imports. Re-importing merges instead of duplicating."""
-    limit = get_settings().max_upload_mb
-    if file.size is not None and file.size > limit * 1024 * 1024:
-        raise DomainError("IMPORT_FILE_TOO_LARGE", f"the file is larger than {limit} MB (ILS_MAX_UPLOAD_MB); "
-                          "split it, or import it on the server with `ils import-marc`", http_status=413)
+    """Import a MARC file of at most ILS_MAX_UPLOAD_MB (a larger one is refused with 413
+    IMPORT_FILE_TOO_LARGE before it is read; import it with `ils import-marc` on the server).
+
+    Every rejected record is counted and the first ILS_IMPORT_MAX_ISSUES are kept with their
+    position, code and reason (the first 100 are in this answer, the rest at
+    `/imports/{batch_id}/issues`); the rest of the file still imports. A file whose first 100
+    records are mostly not MARC is refused with 422 IMPORT_NOT_MARC (its `batch_id` in the
+    answer) and imports nothing. Re-importing merges instead of duplicating."""
     result = import_marc(
         db, file.file,
         ImportOptions(flavour=flavour, encoding=encoding or None, unit_code=unit or None,
                       filename=file.filename or "upload", actor=principal.label),
         clock=get_clock(),
     )
-    return ImportResultRead.model_validate(result, from_attributes=True)
+    return _import_result(result)
+
+
+def _import_result(result: ImportResult) -> ImportResultRead:
+    return ImportResultRead(
+        batch_id=result.batch_id, filename=result.filename, format=result.format, encoding=result.encoding,
+        read=result.read, imported=result.imported, merged=result.merged, rejected=result.rejected,
+        warned=result.warned, items_created=result.items_created, record_ids=result.record_ids,
+        errors=[ImportIssueRead(index=i.index, code=i.code, message=i.message) for i in result.errors[:REPORT_ISSUES]],
+        warnings=[ImportIssueRead(index=i.index, code=i.code, message=i.message)
+                  for i in result.warnings[:REPORT_ISSUES]],
+        errors_kept=len(result.errors), warnings_kept=len(result.warnings),
+        errors_truncated=result.errors_truncated, warnings_truncated=result.warnings_truncated,
+    )
 
 
 @router.get("/imports/{batch_id}", response_model=ImportBatchRead)
 def get_import(batch_id: int, session: ReadSession, _: StaffReader) -> ImportBatchRead:
-    """The report of an earlier import: counts, every rejected record and every warning."""
+    """The report of an earlier import: counts, why it stopped if it did, and the first 100
+    rejected records and warnings (page the rest that are kept at `/imports/{batch_id}/issues`)."""
     batch = repo.get_batch(session, batch_id)
     if batch is None:
         raise NotFound("IMPORT_NOT_FOUND", f"no import {batch_id}")
-    issues = repo.batch_issues(session, batch_id)
+    kept = repo.batch_issue_counts(session, batch_id)
 
-    def of(severity: str) -> list[ImportIssueRead]:
-        return [ImportIssueRead(index=i.index, code=i.code, message=i.message) for i in issues if i.severity == severity]
+    def first(severity: str) -> list[ImportIssueRead]:
+        return [ImportIssueRead(index=i.index, code=i.code, message=i.message)
+                for i in repo.batch_issues(session, batch_id, severity, REPORT_ISSUES)]
 
+    stop = None
+    if batch.stop_code is not None:
+        stop = ImportStopRead(index=batch.stop_index or 0, code=batch.stop_code, message=batch.stop_message or "")
+    errors_kept, warnings_kept = kept.get("error", 0), kept.get("warning", 0)
     return ImportBatchRead(
         batch_id=batch.id, filename=batch.filename, format=batch.format, encoding=batch.encoding,
         unit=batch.unit_code, started_at=batch.started_at, finished_at=batch.finished_at,
         created_by=batch.created_by, read=batch.read, imported=batch.imported, merged=batch.merged,
-        rejected=batch.rejected, items_created=batch.items_created, errors=of("error"), warnings=of("warning"),
+        rejected=batch.rejected, warned=batch.warned, items_created=batch.items_created,
+        errors=first("error"), warnings=first("warning"), errors_kept=errors_kept, warnings_kept=warnings_kept,
+        errors_truncated=batch.rejected > errors_kept, warnings_truncated=batch.warned > warnings_kept, stop=stop,
+    )
+
+
+@router.get("/imports/{batch_id}/issues", response_model=ImportIssuePage)
+def import_issues(
+    batch_id: int,
+    session: ReadSession,
+    _: StaffReader,
+    severity: Annotated[Literal["error", "warning"], Query(description="error: rejected records")] = "error",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ImportIssuePage:
+    """The rejected records (or warnings) kept for an import, in file order, a page at a time."""
+    if repo.get_batch(session, batch_id) is None:
+        raise NotFound("IMPORT_NOT_FOUND", f"no import {batch_id}")
+    total = repo.batch_issue_counts(session, batch_id).get(severity, 0)
+    issues = repo.batch_issues(session, batch_id, severity, limit, offset)
+    return ImportIssuePage(
+        batch_id=batch_id, severity=severity, total=total, limit=limit, offset=offset,
+        issues=[ImportIssueRead(index=i.index, code=i.code, message=i.message) for i in issues],
     )
 
 

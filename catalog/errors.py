@@ -16,6 +16,7 @@ CODES: dict[str, str] = {
     "ITEM_UNIT_UNKNOWN": "A holding names a unit code the network does not have; the copy was not created.",
     "ITEM_UNIT_MISSING": "A holding names no unit and the import gave no default unit; the copy was not created.",
     "ITEM_BARCODE_MISSING": "A holding has no barcode; the copy was not created.",
-    "IMPORT_FILE_TOO_LARGE": "The uploaded file is larger than ILS_MAX_UPLOAD_MB; import it with `ils import-marc` on the server.",
+    "IMPORT_FILE_TOO_LARGE": "The upload is larger than ILS_MAX_UPLOAD_MB (refused before it is read); import it with `ils import-marc` on the server.",
+    "IMPORT_NOT_MARC": "The first records of the file are mostly not MARC: the import stopped and imported nothing (the batch keeps the reason).",
     "EXPORT_FORMAT_INVALID": "The export format is not iso2709, marcxml, marc21xml or json.",
 }

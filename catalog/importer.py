@@ -11,11 +11,28 @@ ISBN-13; failing that, when their title + responsibility + edition + year keys a
 least one side has no ISBN (two different ISBNs mean two manifestations, e.g. paperback and
 hardback). The existing record stays the master; the incoming one adds its ISBNs, a source
 row and its holdings (items), so every source's copies are kept.
+
+The report stays small whatever the file. Every rejected record and every warning is counted
+(``rejected``, ``warned``), but only the first ``max_issues`` of each (ILS_IMPORT_MAX_ISSUES,
+1,000 by default) are kept with their position and reason; ``errors_truncated`` and
+``warnings_truncated`` say when the lists stop short of the counts. A vendor file with a few
+broken records among good ones imports the good ones and lists the broken ones, as before.
+
+A file that is not MARC at all stops early with one reason. The first ``judge_after`` records
+(100) are read before anything is written; when fewer than ``min_readable_share`` of them
+(one in ten) could be taken apart as MARC (a leader, a directory and fields; a record whose
+only fault is its character set counts as MARC), the import stops with IMPORT_NOT_MARC
+(``ImportNotMarc``) and writes no record, copy or outbox message: only the batch row, so the
+refusal and the first rejections can be read again at GET /imports/{id}. A file shorter than
+``judge_after`` records is never stopped. Once a file has passed that judgement it is read to
+its end, batch by batch: stopping later would leave half a file imported, and with the caps a
+garbage tail costs time, not memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -25,10 +42,12 @@ from sqlalchemy.orm import Session
 
 from catalog import repository as repo
 from catalog.events import records_changed
+from catalog.marc import codes as marc_codes
 from catalog.marc import (
     Extracted,
     ExtractError,
     MarcFile,
+    MarcFileError,
     ReadRecord,
     RejectedRecord,
     call_number_sort_key,
@@ -45,6 +64,7 @@ from catalog.models import (
     RecordSource,
 )
 from ils.clock import Clock, get_clock
+from ils.config import get_settings
 from ils.db import Database, lock_keys, refresh_statistics
 from ils.network import repository as units_repo
 
@@ -53,6 +73,13 @@ STATISTICS_TABLES = ("record", "record_isbn", "record_source", "item")
 # A batch that collides with a concurrent import (same ISBN or barcode committed meanwhile)
 # is rolled back and redone; the second pass sees the other import's rows and merges.
 MAX_BATCH_ATTEMPTS = 5
+# Whether a file is MARC at all is judged on its first records, before anything is written.
+JUDGE_AFTER = 100
+MIN_READABLE_SHARE = 0.1
+IMPORT_NOT_MARC = "IMPORT_NOT_MARC"
+# A record the reader took apart but could not decode is MARC in the wrong character set, not
+# garbage: it is rejected, but does not count against the file.
+_STILL_MARC = frozenset({marc_codes.MARC_ENCODING_INVALID})
 
 
 @dataclass
@@ -63,6 +90,9 @@ class ImportOptions:
     filename: str = ""
     actor: str = "system"
     batch_size: int = BATCH_SIZE
+    max_issues: int | None = None  # rejections (and, apart, warnings) kept; None: ILS_IMPORT_MAX_ISSUES
+    judge_after: int = JUDGE_AFTER
+    min_readable_share: float = MIN_READABLE_SHARE  # 0 never stops a file
 
 
 @dataclass
@@ -81,11 +111,66 @@ class ImportResult:
     read: int = 0
     imported: int = 0
     merged: int = 0
-    rejected: int = 0
+    rejected: int = 0  # every rejected record
+    warned: int = 0  # every warning
     items_created: int = 0
     record_ids: list[int] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)  # the first max_issues rejections
+    warnings: list[Issue] = field(default_factory=list)  # the first max_issues warnings
+    stop: Issue | None = None  # why the import stopped early (then nothing was written)
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.rejected > len(self.errors)
+
+    @property
+    def warnings_truncated(self) -> bool:
+        return self.warned > len(self.warnings)
+
+
+class ImportNotMarc(MarcFileError):
+    """The first records of the file are mostly not MARC: the import stopped and wrote nothing
+    but its batch row (``result.batch_id``), which keeps the reason and the first rejections."""
+
+    def __init__(self, result: ImportResult):
+        assert result.stop is not None
+        super().__init__(IMPORT_NOT_MARC, result.stop.message)
+        self.result = result
+        self.extra = {"batch_id": result.batch_id}
+
+
+@dataclass
+class _Verdict:
+    """Counts what the reader could take apart among the first records of a file."""
+
+    after: int
+    share: float
+    seen: int = 0
+    readable: int = 0
+    unreadable: Counter[str] = field(default_factory=Counter)
+
+    def see(self, entry: ReadRecord | RejectedRecord) -> None:
+        self.seen += 1
+        if isinstance(entry, RejectedRecord) and entry.code not in _STILL_MARC:
+            self.unreadable[entry.code] += 1
+        else:
+            self.readable += 1
+
+    @property
+    def due(self) -> bool:
+        return self.seen >= self.after
+
+    @property
+    def not_marc(self) -> bool:
+        return self.readable < self.share * self.seen
+
+    def reason(self, filename: str) -> str:
+        seen = ", ".join(f"{code} ×{n}" for code, n in self.unreadable.most_common(3))
+        label = f" {filename}" if filename else ""
+        return (
+            f"The file{label} is not MARC, or is damaged beyond use: of its first {self.seen} records only "
+            f"{self.readable} could be read ({seen}). The import stopped there and nothing was imported."
+        )
 
 
 @dataclass
@@ -125,8 +210,14 @@ def import_marc(
     clock: Clock | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one file; raises MarcFileError only when the file cannot be read at all."""
+    """Import one file and return its report.
+
+    Raises MarcFileError when the file cannot be read at all (nothing is written), and its
+    subclass ImportNotMarc when its first records show it is not MARC (nothing is written but
+    the batch row with the reason); see the module docstring for the limits of the report.
+    """
     clock = clock or get_clock()
+    cap = options.max_issues if options.max_issues is not None else get_settings().import_max_issues
     marc_file = MarcFile(stream, flavour=options.flavour, encoding=options.encoding, name=options.filename)  # type: ignore[arg-type]
 
     with database.session(write=True) as session:
@@ -153,22 +244,37 @@ def import_marc(
         nonlocal analysed_at
         if not pending:
             return
-        _write_batch(database, pending, batch_id, units, options, clock, result, seen_ids)
+        # Before the verdict more than a batch may wait; it is still written batch by batch.
+        for start in range(0, len(pending), options.batch_size):
+            chunk = pending[start : start + options.batch_size]
+            _write_batch(database, chunk, batch_id, units, options, clock, result, seen_ids, cap)
         pending.clear()
         # Statistics as the tables grow (at 1k, 2k, 4k, ... records of this import).
         if result.imported + result.merged >= max(1000, 2 * analysed_at):
             analysed_at = result.imported + result.merged
             refresh_statistics(database, STATISTICS_TABLES)
 
+    verdict: _Verdict | None = _Verdict(options.judge_after, options.min_readable_share)
     for entry in marc_file:
         result.read += 1
         if isinstance(entry, RejectedRecord):
-            result.rejected += 1
-            result.errors.append(Issue(entry.index, entry.code, entry.message))
+            _reject(result, Issue(entry.index, entry.code, entry.message), cap)
         else:
-            prepared = _prepare(entry, result)
-            if prepared is not None:
+            prepared = _prepare(entry)
+            if isinstance(prepared, Issue):
+                _reject(result, prepared, cap)
+            else:
                 pending.append(prepared)
+        if verdict is not None:
+            # Nothing is written until the file has shown it is MARC.
+            verdict.see(entry)
+            if not verdict.due:
+                continue
+            if verdict.not_marc:
+                result.stop = Issue(entry.index, IMPORT_NOT_MARC, verdict.reason(options.filename))
+                pending.clear()
+                break
+            verdict = None
         if len(pending) >= options.batch_size:
             flush_pending()
             if progress:
@@ -185,13 +291,24 @@ def import_marc(
         batch.format, batch.encoding = result.format, result.encoding
         batch.read, batch.imported, batch.merged = result.read, result.imported, result.merged
         batch.rejected, batch.items_created = result.rejected, result.items_created
+        batch.warned = result.warned
+        if result.stop is not None:
+            batch.stop_index, batch.stop_code, batch.stop_message = result.stop.index, result.stop.code, result.stop.message
         batch.finished_at = clock.now()
         repo.insert_many(session, ImportIssue, [
             {"batch_id": batch_id, "index": i.index, "severity": sev, "code": i.code, "message": i.message[:4000]}
             for sev, issues in (("error", result.errors), ("warning", result.warnings))
             for i in issues
         ])
+    if result.stop is not None:
+        raise ImportNotMarc(result)
     return result
+
+
+def _reject(result: ImportResult, issue: Issue, cap: int) -> None:
+    result.rejected += 1
+    if len(result.errors) < cap:
+        result.errors.append(issue)
 
 
 def _tell(stream: BinaryIO) -> int | None:
@@ -201,13 +318,12 @@ def _tell(stream: BinaryIO) -> int | None:
         return None
 
 
-def _prepare(entry: ReadRecord, result: ImportResult) -> _Prepared | None:
+def _prepare(entry: ReadRecord) -> _Prepared | Issue:
+    """The record ready to write, or why it cannot be catalogued (e.g. it has no title)."""
     try:
         data = extract(entry.record, entry.flavour)
     except ExtractError as exc:
-        result.rejected += 1
-        result.errors.append(Issue(entry.index, exc.code, exc.message))
-        return None
+        return Issue(entry.index, exc.code, exc.message)
     key = match_key(data.title, data.responsibility, data.edition, data.year)
     return _Prepared(entry.index, entry.flavour, to_json(entry.record), data, key)
 
@@ -250,6 +366,7 @@ def _write_batch(
     clock: Clock,
     result: ImportResult,
     seen_ids: set[int],
+    cap: int,
 ) -> None:
     for attempt in range(1, MAX_BATCH_ATTEMPTS + 1):
         outcome = _BatchOutcome()
@@ -264,7 +381,8 @@ def _write_batch(
     result.imported += outcome.imported
     result.merged += outcome.merged
     result.items_created += outcome.items_created
-    result.warnings.extend(outcome.warnings)
+    result.warned += len(outcome.warnings)
+    result.warnings.extend(outcome.warnings[: max(0, cap - len(result.warnings))])
     for rid in outcome.record_ids:
         if rid not in seen_ids:
             seen_ids.add(rid)

@@ -110,9 +110,15 @@ class ImportBatch(Base):
     read: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     merged: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)  # every rejected record, kept or not
     items_created: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(100))
+    # Every warning, kept or not: only the first ILS_IMPORT_MAX_ISSUES of each severity are rows.
+    warned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Why the import stopped before the end of the file (IMPORT_NOT_MARC), at which record.
+    stop_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stop_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    stop_message: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ImportIssue(Base):

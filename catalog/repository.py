@@ -159,8 +159,25 @@ def get_batch(session: Session, batch_id: int) -> ImportBatch | None:
     return session.get(ImportBatch, batch_id)
 
 
-def batch_issues(session: Session, batch_id: int) -> Sequence[ImportIssue]:
-    return session.scalars(select(ImportIssue).where(ImportIssue.batch_id == batch_id).order_by(ImportIssue.id)).all()
+def batch_issues(
+    session: Session, batch_id: int, severity: str, limit: int, offset: int = 0
+) -> Sequence[ImportIssue]:
+    """A page of an import's kept issues of one severity, in file order."""
+    return session.scalars(
+        select(ImportIssue)
+        .where(ImportIssue.batch_id == batch_id, ImportIssue.severity == severity)
+        .order_by(ImportIssue.index, ImportIssue.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+
+
+def batch_issue_counts(session: Session, batch_id: int) -> dict[str, int]:
+    """How many issues of each severity are kept for an import."""
+    rows = session.execute(
+        select(ImportIssue.severity, func.count()).where(ImportIssue.batch_id == batch_id).group_by(ImportIssue.severity)
+    ).all()
+    return {severity: count for severity, count in rows}
 
 
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:

@@ -26,7 +26,9 @@ class ImportIssueRead(BaseModel):
     message: str
 
 
-class ImportResultRead(BaseModel):
+class _ImportReport(BaseModel):
+    """What every import report says; the lists are short whatever the file."""
+
     batch_id: int
     filename: str
     format: str | None = Field(examples=["iso2709"])
@@ -34,31 +36,52 @@ class ImportResultRead(BaseModel):
     read: int
     imported: int = Field(description="New records created")
     merged: int = Field(description="Records that joined an existing record (same ISBN, or same title/author/edition/year)")
-    rejected: int
+    rejected: int = Field(description="Every rejected record, counted, whether it is listed or not")
+    warned: int = Field(description="Every warning, counted, whether it is listed or not")
     items_created: int
+    errors: list[ImportIssueRead] = Field(
+        description="The first rejected records with their position, code and reason (at most 100 here; "
+                    "page the rest that are kept at GET /api/v1/imports/{batch_id}/issues?severity=error)")
+    warnings: list[ImportIssueRead] = Field(
+        description="The first parts of accepted records that were skipped, e.g. a copy at an unknown unit "
+                    "(at most 100 here; the rest that are kept at .../issues?severity=warning)")
+    errors_kept: int = Field(description="Rejections kept with their position: the first ILS_IMPORT_MAX_ISSUES")
+    warnings_kept: int = Field(description="Warnings kept with their position: the first ILS_IMPORT_MAX_ISSUES")
+    errors_truncated: bool = Field(description="More records were rejected than are kept: the rest were only counted")
+    warnings_truncated: bool = Field(description="More warnings were raised than are kept: the rest were only counted")
+
+
+class ImportResultRead(_ImportReport):
     record_ids: list[int]
-    errors: list[ImportIssueRead] = Field(description="Every rejected record with its position and reason")
-    warnings: list[ImportIssueRead] = Field(description="Parts of accepted records that were skipped (e.g. a copy at an unknown unit)")
 
 
-class ImportBatchRead(BaseModel):
+class ImportStopRead(BaseModel):
+    """Why an import stopped before the end of its file; it then wrote no record."""
+
+    index: int = Field(description="Position of the last record read")
+    code: str = Field(examples=["IMPORT_NOT_MARC"])
+    message: str
+
+
+class ImportBatchRead(_ImportReport):
     """The report of an earlier import, kept so it can be read again later."""
 
-    batch_id: int
-    filename: str
-    format: str | None
-    encoding: str | None
     unit: str | None
     started_at: datetime
     finished_at: datetime | None
     created_by: str
-    read: int
-    imported: int
-    merged: int
-    rejected: int
-    items_created: int
-    errors: list[ImportIssueRead]
-    warnings: list[ImportIssueRead]
+    stop: ImportStopRead | None = Field(description="Set when the import stopped early (IMPORT_NOT_MARC)")
+
+
+class ImportIssuePage(BaseModel):
+    """One page of the rejections or warnings kept for an import, in file order."""
+
+    batch_id: int
+    severity: Literal["error", "warning"]
+    total: int = Field(description="Issues of this severity kept for the import (see errors_kept, warnings_kept)")
+    limit: int
+    offset: int
+    issues: list[ImportIssueRead]
 
 
 class RecordSourceRead(BaseModel):

@@ -185,7 +185,8 @@ def import_marc_cmd(
     unit: Annotated[Optional[str], typer.Option(help="Owning unit for holdings that name none")] = None,
     show_errors: Annotated[int, typer.Option(help="How many rejected records to list")] = 10,
 ) -> None:
-    """Import MARC files into the union catalogue. Exit status 1 only if a file could not be read."""
+    """Import MARC files into the union catalogue. Exit status 1 only if a file could not be read
+    or was stopped as not MARC (IMPORT_NOT_MARC: nothing of it was imported)."""
     from catalog.importer import (
         ImportOptions,
         import_marc,
@@ -211,7 +212,9 @@ def import_marc_cmd(
         except (OSError, MarcFileError) as exc:
             failed = True
             code = getattr(exc, "code", "FILE_UNREADABLE")
-            err.print(f"[red]{path}: {code}[/red]: {getattr(exc, 'detail', exc)}")
+            batch = getattr(exc, "extra", {}).get("batch_id")
+            err.print(f"[red]{path}: {code}[/red]: {getattr(exc, 'detail', exc)}"
+                      + (f" [dim](batch {batch})[/dim]" if batch else ""))
             continue
         console.print(
             f"{path.name}: read {result.read}, imported {result.imported}, merged {result.merged}, "
@@ -220,10 +223,13 @@ def import_marc_cmd(
         )
         for issue in result.errors[:show_errors]:
             console.print(f"  [red]record {issue.index}[/red] {issue.code}: {issue.message}")
-        if len(result.errors) > show_errors:
-            console.print(f"  … and {len(result.errors) - show_errors} more rejected")
+        if result.rejected > show_errors:
+            kept = f"; the first {len(result.errors)} are kept in the report" if result.errors_truncated else ""
+            console.print(f"  … and {result.rejected - show_errors} more rejected{kept}")
         for issue in result.warnings[:show_errors]:
             console.print(f"  [yellow]record {issue.index}[/yellow] {issue.code}: {issue.message}")
+        if result.warned > show_errors:
+            console.print(f"  … and {result.warned - show_errors} more warnings")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -42,7 +42,15 @@ class Settings(BaseSettings):
     # clear, so listening on the branch network (0.0.0.0, or behind stunnel) is a deliberate setting.
     sip2_host: str = Field(default="127.0.0.1", description="Address the SIP2 server listens on.")
     log_level: str = "INFO"
-    max_upload_mb: int = 512
+    # A vendor delivery of tens of thousands of records is well under this in ISO 2709; a whole
+    # catalogue's migration is a file on the server for `ils import-marc`, which has no limit.
+    max_upload_mb: int = Field(
+        default=100, ge=1, description="Largest request body of a MARC upload (POST /api/v1/records/import), in MiB.",
+    )
+    import_max_issues: int = Field(
+        default=1000, ge=1,
+        description="Rejected records (and, apart, warnings) an import keeps with their position; all are counted.",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -54,6 +54,25 @@ def test_import_marc_exits_1_when_a_file_cannot_be_read(db, tmp_path):
     assert "one.dat: read 1, imported 1" in result.output.replace("\n", " ")
 
 
+def test_import_marc_stops_a_file_that_is_not_marc_and_says_how_many_rejections_were_only_counted(db, tmp_path):
+    import random
+
+    from catalog.marc import to_iso2709
+    from tests.support.marc import cnmarc
+
+    noise = tmp_path / "noise.mrc"
+    noise.write_bytes(random.Random(5).randbytes(1024 * 1024))
+    tail = tmp_path / "tail.mrc"
+    good = b"".join(to_iso2709(cnmarc(f"书{k}", control=f"C{k}"), "cnmarc") for k in range(20))
+    tail.write_bytes(good + random.Random(6).randbytes(1024 * 1024))
+    result = runner.invoke(app, ["import-marc", "--show-errors", "3", str(noise), str(tail)])
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "noise.mrc: IMPORT_NOT_MARC" in output and "nothing was imported" in output
+    assert "tail.mrc: read" in output and "imported 20" in output
+    assert "more rejected; the first 1000 are kept in the report" in output
+
+
 def test_export_marc_writes_every_record_as_utf8(db, tmp_path):
     runner.invoke(app, ["import-marc", str(shared_path("unimarc_cnmarc", "derived", "bnu_cnmarc_gb18030.iso"))])
     out = tmp_path / "all.mrc"
