@@ -252,7 +252,11 @@ def create_item(body: ItemCreate, session: WriteSession, now: Now, principal: It
 
 @router.patch("/items/{barcode}", response_model=ItemRead)
 def update_item(barcode: str, body: ItemUpdate, session: WriteSession, now: Now, principal: ItemWriter) -> ItemRead:
-    """Mark a copy damaged, missing, withdrawn or available again (staff of its owning or current unit)."""
+    """Mark a copy damaged, missing, withdrawn, in processing or available again (staff of its
+    owning or current unit). A copy on loan, lost or claimed returned on a reader's record, in
+    transit or on a hold shelf is refused with 409 and a code that names the circulation step
+    to take instead (ITEM_ON_LOAN_CHECK_IN_FIRST, ITEM_IN_TRANSIT_RECEIVE_FIRST, …); nothing
+    changes. Holds pointed at a copy taken off the shelf look for another copy."""
     item = items.get_item(session, barcode)
     codes = units_repo.code_map(session)
     if principal.unit_codes is not None and not {codes[item.owning_unit_id], codes[item.current_unit_id]} & principal.unit_codes:

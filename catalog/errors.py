@@ -12,6 +12,13 @@ CODES: dict[str, str] = {
     "ITEM_NOT_FOUND": "No item has that barcode.",
     "ITEM_BARCODE_TAKEN": "Another item already has that barcode (barcodes are unique in the network).",
     "ITEM_TRANSITION_INVALID": "The copy cannot go from its current status to the one asked (see the item state machine).",
+    # A staff status edit never leaves a loan, a transit or a hold behind: it is refused, nothing
+    # changes, and the code says which circulation step to take instead.
+    "ITEM_ON_LOAN_CHECK_IN_FIRST": "The copy is on loan: check it in first (or mark it lost, or claims returned) instead of editing its status.",
+    "ITEM_LOST_CHECK_IN_FIRST": "The copy is lost on a reader's record: check it in when it turns up, which closes the loan and waives the charge.",
+    "ITEM_CLAIMED_RETURNED_CHECK_IN_FIRST": "The reader claims to have returned the copy: check it in when it turns up (that closes the loan), or mark it lost.",
+    "ITEM_IN_TRANSIT_RECEIVE_FIRST": "The copy is in transit: receive it (check it in) where it is, or mark it missing in transit.",
+    "ITEM_ON_HOLD_SHELF_CANCEL_HOLD_FIRST": "The copy waits on a hold shelf for a reader: lend it to them, or cancel the hold first.",
     "ITEM_TYPE_INVALID": "The item type is not one of the known types.",
     "ITEM_UNIT_UNKNOWN": "A holding names a unit code the network does not have; the copy was not created.",
     "ITEM_UNIT_MISSING": "A holding names no unit and the import gave no default unit; the copy was not created.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog import repository as repo
 from catalog.events import records_changed
-from catalog.item_states import check_transition
+from catalog.item_states import STATUS_TIES, check_transition, tie_refusal
 from catalog.marc import call_number_sort_key
 from catalog.models import Item
 from catalog.records import get_record
@@ -44,17 +44,53 @@ def create_item(session: Session, data: ItemCreate, now: datetime) -> Item:
     return item
 
 
+# Circulation and logistics know what ties a copy to a reader or a journey (a loan still on a
+# reader's record, a trapped hold, an open transit), and circulation must hear when staff take a
+# copy off the shelf or put it back (holds pointed at it look elsewhere). The catalogue cannot
+# import them (imports run circulation -> logistics -> catalog), so they register here, as
+# circulation does for logistics' arrivals.
+TieCheck = Callable[[Session, Item], str | None]  # a key of item_states.TIES, or None
+StatusEdited = Callable[[Session, Item, str, datetime], None]  # the copy after the edit, its status before
+_tie_checks: list[TieCheck] = []
+_edit_listeners: list[StatusEdited] = []
+
+
+def on_status_edit(check: TieCheck) -> None:
+    """Register a check a staff status edit asks before changing anything."""
+    if check not in _tie_checks:
+        _tie_checks.append(check)
+
+
+def on_status_edited(listener: StatusEdited) -> None:
+    """Register a listener told of every staff status edit, in the same transaction."""
+    if listener not in _edit_listeners:
+        _edit_listeners.append(listener)
+
+
 def set_status(session: Session, barcode: str, status: str, now: datetime, actor: str = "system") -> Item:
     """Staff mark a copy damaged, missing, withdrawn, or back on the shelf; the change is an
-    event, and the search index hears of it through the outbox (availability per unit)."""
-    item = get_item(session, barcode)
-    check_transition(item.status, status)
-    if item.status != status:
-        codes = units_repo.code_map(session)
-        record_event(session, "item.status", f"item:{barcode}", actor=actor, now=now,
-                     unit_code=codes[item.current_unit_id], before={"status": item.status}, after={"status": status})
-        move_item(session, item, now, status=status)
-        session.flush()
+    event, and the search index hears of it through the outbox (availability per unit).
+
+    A copy tied to a reader or a journey (on loan, lost or claimed returned on a reader's
+    record, in transit, on a hold shelf) is refused with the code that names the circulation
+    step to take instead, and nothing changes: a status edit never leaves a loan, a transit or
+    a hold behind. The copy is locked first, as check-out and check-in lock it, so an edit and
+    a loan of the same copy queue instead of both winning."""
+    item = lock_item(session, barcode)
+    if item.status == status:
+        return item
+    tie = STATUS_TIES.get(item.status) or next(filter(None, (check(session, item) for check in _tie_checks)), None)
+    if tie is not None:
+        raise tie_refusal(tie, barcode, item.status)
+    check_transition(item.status, status, staff=True)
+    before = item.status
+    codes = units_repo.code_map(session)
+    record_event(session, "item.status", f"item:{barcode}", actor=actor, now=now,
+                 unit_code=codes[item.current_unit_id], before={"status": before}, after={"status": status})
+    move_item(session, item, now, status=status)
+    session.flush()
+    for listener in _edit_listeners:
+        listener(session, item, before, now)
     return item
 
 

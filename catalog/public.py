@@ -8,6 +8,8 @@ from catalog.items import (
     lock_item,
     lock_item_id,
     move_item,
+    on_status_edit,
+    on_status_edited,
     read_item,
 )
 from catalog.models import ITEM_STATUSES, ITEM_TYPES, Item, Record
@@ -17,6 +19,7 @@ from catalog.search.service import get_engine as search_engine
 
 __all__ = [
     "ITEM_STATUSES", "ITEM_TYPES", "TRANSITIONS", "Item", "Record", "check_transition", "get_item", "get_record",
-    "items_of_record", "lock_item", "lock_item_id", "move_item", "read_item", "read_record", "record_title",
+    "items_of_record", "lock_item", "lock_item_id", "move_item", "on_status_edit", "on_status_edited", "read_item",
+    "read_record", "record_title",
     "SearchQuery", "SearchResult", "search_engine",
 ]

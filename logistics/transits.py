@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.public import Item, move_item
+from catalog.public import Item, move_item, on_status_edit
 from ils.cache import SharedCache
 from ils.config import get_settings
 from ils.errors import Conflict
@@ -64,6 +64,14 @@ _abandon_handlers: list[AbandonHandler] = []
 def on_abandoned(handler: AbandonHandler) -> None:
     if handler not in _abandon_handlers:
         _abandon_handlers.append(handler)
+
+
+def _travelling(session: Session, item: Item) -> str | None:
+    """A staff status edit must not strand a copy's open transit (the catalogue asks)."""
+    return "transit" if repo.open_transit(session, item.id) is not None else None
+
+
+on_status_edit(_travelling)
 
 
 def abandon(session: Session, item: Item, status: str, at_unit_id: int | None, actor: str, now: datetime) -> Transit:
