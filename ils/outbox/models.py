@@ -23,6 +23,11 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The lease of the relay delivering the message right now. Delivery runs outside any
+    # transaction, so this, not a lock, is what keeps a second relay off the row; a relay that
+    # dies mid-batch leaves rows whose lease simply runs out.
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         # The relay only ever scans undelivered rows in id order.
