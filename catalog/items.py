@@ -16,15 +16,19 @@ from catalog.marc import call_number_sort_key
 from catalog.models import Item
 from catalog.records import get_record
 from catalog.schemas import ItemCreate, ItemRead
+from ils.auth import gate
+from ils.auth.principal import Principal
 from ils.errors import Conflict, NotFound
 from ils.events import record_event
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
 
 
-def create_item(session: Session, data: ItemCreate, now: datetime) -> Item:
+def create_item(session: Session, data: ItemCreate, now: datetime, principal: Principal) -> Item:
+    """Add a copy owned by a unit the principal serves."""
     record = get_record(session, data.record_id)
     owning = get_unit(session, data.unit)
+    gate.check(session, principal, "item.create", owner=owning.id)
     current = get_unit(session, data.current_unit) if data.current_unit else owning
     if repo.item_by_barcode(session, data.barcode):
         raise Conflict("ITEM_BARCODE_TAKEN", f"barcode {data.barcode} is taken")

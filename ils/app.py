@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ils import errors
 from ils.config import get_settings
 from ils.db import get_database
+from ils.http import Public
 from ils.outbox.relay import Relay, WebhookHandler, pending_count, subscriptions
 
 log = logging.getLogger("ils")
@@ -134,7 +135,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
         return JSONResponse({"error": code, "detail": str(exc.detail), "blocks": []}, status_code=exc.status_code)
 
     @app.get("/api/v1/health", tags=["system"])
-    def health() -> dict[str, Any]:
+    def health(_: Public) -> dict[str, Any]:
         """Liveness, the database it talks to and how far outbox delivery lags."""
         from catalog.search.service import index_lag
 

@@ -26,6 +26,7 @@ from tests.support.db import reset
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+TEST_SECRET_KEY = "test-secret-key-with-enough-length-1234567890"
 
 
 def pg_admin_url() -> str:
@@ -129,7 +130,7 @@ def _settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     from ils.config import get_settings
 
     monkeypatch.setenv("ILS_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("ILS_SECRET_KEY", "test-secret-key-with-enough-length-1234567890")
+    monkeypatch.setenv("ILS_SECRET_KEY", TEST_SECRET_KEY)
     monkeypatch.delenv("ILS_DATABASE_URL", raising=False)
     monkeypatch.delenv("ILS_WEBHOOK_URLS", raising=False)
     get_settings.cache_clear()

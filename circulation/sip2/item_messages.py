@@ -130,7 +130,7 @@ def _instruction(outcome: CheckinOutcome, destination_name: str, hold_card: str 
 def checkin(call: Call) -> Response:
     if not call.barcode:
         return refuse_checkin(call, MISSING_ITEM)
-    outcome = loans.checkin(call.db, call.barcode, call.unit_code, call.principal.label, call.now)
+    outcome = loans.checkin(call.db, call.barcode, call.unit_code, call.principal, call.now)
     move, item = outcome.move, outcome.item
     read = move_read(call.db, item, move)
     hold = read.hold

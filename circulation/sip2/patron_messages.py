@@ -167,7 +167,7 @@ def block_patron(call: Call) -> Response:
     retained = call.message.fixed.get("card_retained") == "Y"
     reason = call.message.get("AL").strip() or "自助机挂失"
     note = f"{reason}（自助机 {call.principal.name}{'，读者证已留存在机内' if retained else ''}）"
-    patrons.block(call.db, patron.card_number, note, call.principal.label, call.now)
+    patrons.block(call.db, patron.card_number, note, call.principal, call.now)
     return _status_response("24", call, patron, standing(call, patron), None)
 
 
@@ -212,7 +212,7 @@ def fee_paid(call: Call) -> Response:
     if password_ok(call, patron) is False:
         return refuse_fee_paid(call, BAD_PASSWORD)
     unit = call.context().unit_by_code(call.unit_code)
-    fines.pay(call.db, patron, amount, method, unit.id, unit.code, call.principal.label, call.now)
+    fines.pay(call.db, patron, amount, method, unit.id, unit.code, call.principal, call.now)
     left = repo.owed_fen(call.db, patron.id)
     response = Response("38", ["Y", call.stamp]).add("AO", call.institution).add("AA", patron.card_number)
     response.add("BK", message.get("BK") or None)

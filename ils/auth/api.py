@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import select
 
 from ils.auth import service
@@ -23,14 +23,15 @@ from ils.auth.schemas import (
 from ils.auth.security import issue_token
 from ils.config import get_settings
 from ils.errors import InvalidInput
-from ils.http import Authenticated, Now, ReadSession, WriteSession, require
+from ils.http import Now, ReadSession, Self, WriteSession, allows
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
-Admin = Annotated[Principal, Depends(require("users:admin"))]
+Admin = Annotated[Principal, allows("user.admin")]
+Login = Annotated[None, allows("auth.login")]
 
 
 @router.post("/auth/token", response_model=TokenRead)
-def login(body: TokenRequest, session: ReadSession, now: Now) -> TokenRead:
+def login(body: TokenRequest, session: ReadSession, now: Now, _: Login) -> TokenRead:
     """Exchange a staff username (or a reader card number) and password for a bearer token."""
     settings = get_settings()
     if bool(body.username) == bool(body.card_number):
@@ -55,7 +56,7 @@ def login(body: TokenRequest, session: ReadSession, now: Now) -> TokenRead:
 
 
 @router.get("/auth/me", response_model=PrincipalRead)
-def me(principal: Authenticated) -> PrincipalRead:
+def me(principal: Self) -> PrincipalRead:
     """Who the credentials belong to and what they allow."""
     return PrincipalRead(
         kind=principal.kind, name=principal.name, role=principal.role, scopes=sorted(principal.scopes),

@@ -32,14 +32,15 @@ def assigned_units(session: Session, user_id: int) -> list[str]:
 
 def staff_principal(session: Session, user: StaffUser) -> Principal:
     unit_codes: frozenset[str] | None = None
-    if user.role == "librarian":
-        # A librarian acts for the units they serve and everything below them
-        # (a 分馆's librarian also looks after its village points).
+    assigned = session.execute(select(StaffUserUnit.unit_id).where(StaffUserUnit.user_id == user.id)).scalars().all()
+    if user.role != "admin" and (assigned or user.role == "librarian"):
+        # An account tied to units serves them and everything below them (a 分馆's librarian
+        # also looks after its village points; one of the 总馆 serves its whole system).
+        # Cataloguers and managers may be tied to units too (a city with several systems);
+        # admins never are.
         codes = units_repo.code_map(session)
         scope: set[str] = set()
-        for uid in session.execute(
-            select(StaffUserUnit.unit_id).where(StaffUserUnit.user_id == user.id)
-        ).scalars():
+        for uid in assigned:
             scope |= {codes[u] for u in units_repo.descendants(session, uid)}
         unit_codes = frozenset(scope)
     return Principal("staff", user.id, user.username, user.role, ROLE_SCOPES[user.role], unit_codes)

@@ -169,7 +169,7 @@ def renew(view: Annotated[View, page("loan.renew", "reader")], session: WriteSes
     except DomainError as exc:
         session.rollback()
         view.error(exc)
-        return _account(view, session, now, status=409)
+        return _account(view, session, now, status=exc.http_status)
     return redirect(f"/opac/account?renewed={barcode}")
 
 
@@ -183,5 +183,5 @@ def cancel(hold_id: int, view: Annotated[View, page("hold.change", "reader")], s
     except DomainError as exc:
         session.rollback()
         view.error(exc)
-        return _account(view, session, now, status=409)
+        return _account(view, session, now, status=exc.http_status)
     return redirect(f"/opac/account?cancelled={hold_id}")

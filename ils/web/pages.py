@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from ils.auth import gate
 from ils.auth.principal import Principal
 from ils.auth.security import issue_token, read_token
 from ils.auth.service import cached_principal, principal_from_claims
@@ -169,11 +170,34 @@ async def anonymous_view(request: Request) -> View:
     return _view(request, None, None)
 
 
-PublicView = Annotated[View, Depends(public_view)]
-ReaderView = Annotated[View, Depends(reader_view)]
-StaffView = Annotated[View, Depends(staff_view)]
-DeskView = Annotated[View, Depends(desk_view)]
-AnonymousView = Annotated[View, Depends(anonymous_view)]
+_VIEWS = {"public": public_view, "reader": reader_view, "staff": staff_view, "desk": desk_view,
+          "anonymous": anonymous_view}
+
+
+def page(name: str, who: Literal["public", "reader", "staff", "desk", "anonymous"]) -> Any:
+    """A page's declaration of what it does, as ``Annotated[View, page("loan.checkout", "desk")]``:
+    who it is for (``public`` with the reader if logged in, a logged-in ``reader``, ``staff``,
+    ``desk`` staff with the desk's unit chosen, or ``anonymous``) and the operation of
+    ``ils.auth.gate`` whose permission the visitor must hold — the same as the API's."""
+    base = _VIEWS[who]
+    op = gate.operation(name)
+
+    async def dependency(view: View) -> View:
+        if view.principal is not None and op.login:
+            gate.permit(view.principal, name)
+        return view
+
+    # Set as objects: this module's string annotations cannot name ``base``, a local.
+    dependency.__annotations__ = {"view": Annotated[View, Depends(base)], "return": View}
+    gate.mark(dependency, name)
+    dependency.__name__ = f"{who}_{dependency.__name__}"
+    return Depends(dependency)
+
+
+# The views of pages that only show public things.
+PublicView = Annotated[View, page("public.read", "public")]
+AnonymousView = Annotated[View, page("public.read", "anonymous")]
+LoginView = Annotated[View, page("auth.login", "anonymous")]
 
 
 def unit_names(session: Session) -> dict[str, str]:

@@ -13,13 +13,17 @@ from logistics.routes import forget_timetable
 from logistics.transits import forget_policies
 
 
-def reset(database: Database) -> None:
-    # The per-process caches of units, rules and logins must not outlive the rows they copy.
+def reset_caches() -> None:
+    """The per-process caches of units, rules and logins must not outlive the rows they copy."""
     forget_principals()
     invalidate()
     forget_rules()
     forget_timetable()
     forget_policies()
+
+
+def reset(database: Database) -> None:
+    reset_caches()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.write_engine.begin() as conn:
         if database.dialect == "postgresql":

@@ -1,0 +1,141 @@
+"""A network with something of everything at three units, one for each reach a librarian of
+DC-TD can have: DC-TD (own), DC-WL (the rest of their system) and XD (another system under the
+same 中心馆). Built through the real use cases, as the system itself (not through any route),
+so the scope tests start from the same state whoever they then act as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ils.clock import get_clock
+from ils.db import Database
+from tests.support.factories import login, make_network, make_user
+
+PASSWORD = "password-123"
+READER_PASSWORD = "reader-pass-1"
+# The unit standing for each reach, seen from the librarian of DC-TD.
+REL_UNIT = {"own": "DC-TD", "system": "DC-WL", "other": "XD"}
+TAG = {"DC-TD": "TD", "DC-WL": "WL", "XD": "XD"}
+# Accounts of every kind: name → (role, units). "reader" is the reader of DC-TD.
+STAFF = {
+    "admin": ("admin", ()),
+    "cataloguer": ("cataloguer", ()),
+    "manager": ("manager", ()),
+    "lib-td": ("librarian", ("DC-TD",)),
+    "lib-dc": ("librarian", ("DC",)),
+}
+ROLES = (*STAFF, "reader")
+ROUTES = {"R1": ["DC", "DC-TD", "DC-WL", "DC"], "R2": ["DC", "XD", "DC"]}
+# Where each unit is a stop: (route, position).
+STOPS = {"DC-TD": ("R1", 1), "DC-WL": ("R1", 2), "XD": ("R2", 1)}
+
+
+@dataclass
+class World:
+    db: Database
+    records: dict[str, int] = field(default_factory=dict)
+    holds: dict[str, int] = field(default_factory=dict)  # unit → a waiting hold of its reader, collected there
+    ready: dict[str, int] = field(default_factory=dict)  # unit → a hold on its hold shelf
+    blocks: dict[str, int] = field(default_factory=dict)  # unit → a block on its reader
+    plans: dict[str, int] = field(default_factory=dict)  # unit → a draft plan sending one of its copies to it
+    ids: dict[str, int] = field(default_factory=dict)  # rule, policy, api_key, import
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def reader(self, unit: str) -> str:
+        return f"R{TAG[unit]}00001"
+
+    def other_reader(self, unit: str) -> str:
+        return f"Q{TAG[unit]}00001"
+
+    def copy(self, unit: str, name: str) -> str:
+        return f"{TAG[unit]}-{name}"
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def build(client: Any, db: Database) -> World:
+    from catalog.importer import ImportOptions, import_marc
+    from catalog.items import create_item
+    from catalog.records import create_record
+    from catalog.schemas import ItemCreate
+    from circulation import holds, loans, patrons, rules
+    from circulation.schemas import PatronCategoryWrite, PatronCreate, RuleWrite
+    from circulation.sip2.accounts import create_account
+    from circulation.sip2.schemas import Sip2AccountCreate
+    from ils.auth.principal import job
+    from ils.auth.service import create_api_key
+    from logistics import crates, distribution, policies, routes
+    from logistics.schemas import DistributionCreate, ReturnPolicyWrite, RouteWrite
+    from tests.support.marc import cnmarc, iso2709, to_dict
+
+    world = World(db)
+    now = get_clock().now()
+    system = job("test")
+    make_network(db)
+    for name, (role, units) in STAFF.items():
+        make_user(db, name, role, units)
+    with db.session() as s:
+        patrons.save_category(s, PatronCategoryWrite(code="adult", name="成人读者"))
+        world.ids["rule"] = rules.save_rule(s, RuleWrite(loan_days=30, max_items=10, renewals=3, hold_shelf_days=3),
+                                            "test", now).id
+        world.ids["policy"] = policies.save_policy(s, ReturnPolicyWrite(system_code="XD", policy="home"), "test",
+                                                   now).id
+        for code, stops in ROUTES.items():
+            routes.save_route(s, code, RouteWrite(name=code, weekdays=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                                                  stops=[{"unit": u} for u in stops]), now)
+        world.ids["api_key"] = create_api_key(s, "网关", ["records:read"], now)[0].id
+
+        def title(name: str, copies: dict[str, str]) -> int:
+            record = create_record(s, "cnmarc", to_dict(cnmarc(name, control=f"W{len(world.records)}")), "test", now)
+            for barcode, owner in copies.items():
+                create_item(s, ItemCreate(record_id=record.id, barcode=barcode, unit=owner, item_type="book",
+                                          price_fen=3000, status="available"), now, system)
+            world.records[name] = record.id
+            return record.id
+
+        for unit, tag in TAG.items():
+            for card in (world.reader(unit), world.other_reader(unit)):
+                patrons.register(s, PatronCreate(card_number=card, name=f"读者{card}", category="adult", unit=unit,
+                                                 phone="13800001234", address="云南省昆明市东川区铜都街道一号",
+                                                 password=READER_PASSWORD if card == world.reader(unit) else None),
+                                 system, now)
+            title(f"A{tag}", {world.copy(unit, f"A{n}"): unit for n in range(1, 7)}
+                  | {world.copy(unit, n): unit for n in ("X1", "X2")}
+                  | {world.copy(unit, n): "DC" for n in ("C1", "C2")})
+            title(f"H{tag}", {world.copy(unit, "H1"): unit})
+            title(f"S{tag}", {world.copy(unit, "S1"): unit})
+            reader, lend = world.reader(unit), loans.CheckoutRequest
+            for barcode in (world.copy(unit, "A1"), world.copy(unit, "A2")):
+                loans.checkout(s, lend(reader, barcode, unit), system, now)
+            loans.checkout(s, lend(world.other_reader(unit), world.copy(unit, "H1"), unit), system, now)
+            world.holds[unit] = holds.place(s, holds.HoldRequest(reader, unit, record_id=world.records[f"H{tag}"]),
+                                            system, now).id
+            world.ready[unit] = holds.place(s, holds.HoldRequest(reader, unit, record_id=world.records[f"S{tag}"]),
+                                            system, now).id
+            loans.checkin(s, world.copy(unit, "S1"), unit, system, now)  # trapped: onto the hold shelf
+            for barcode in (world.copy(unit, "X1"), world.copy(unit, "X2")):
+                loans.checkin(s, barcode, "DC", system, now)  # returned at the 总馆: on its way home
+            crates.pack(s, f"KR{tag}", world.copy(unit, "X2"), "DC", system, now)
+            crates.close(s, f"KR{tag}", system, now)  # a crate on its way to the unit
+            for barcode in (world.copy(unit, "C1"), world.copy(unit, "C2")):
+                loans.checkin(s, barcode, unit, system, now)  # the 总馆's copies returned here: back they go
+            crates.pack(s, f"K{tag}", world.copy(unit, "C1"), unit, system, now)  # a crate being packed here
+            crates.pack(s, f"KL{tag}", world.copy(unit, "C2"), unit, system, now)
+            crates.close(s, f"KL{tag}", system, now)  # a crate closed here, to load
+            world.blocks[unit] = patrons.block(s, world.other_reader(unit), "证件挂失", system, now).id
+            patrons.add_proxy(s, reader, world.other_reader(unit), system, now)
+            world.plans[unit] = distribution.create_plan(s, DistributionCreate(
+                name=f"配送{tag}", method="quota", barcodes=[world.copy(unit, "A6")], units=[unit],
+                quotas={unit: 1}), system, now).id
+            create_account(s, Sip2AccountCreate(login=f"sc-{tag.lower()}", password="machine-pass-1", unit=unit),
+                           "test", now)
+    batch = import_marc(db, iso2709([cnmarc("导入的书", control="I1")]), ImportOptions(filename="w.iso", actor="test"))
+    world.ids["import"] = batch.batch_id
+    for name in STAFF:
+        world.tokens[name] = login(client, name, PASSWORD)["Authorization"].removeprefix("Bearer ")
+    reply = client.post("/api/v1/auth/token", json={"card_number": world.reader("DC-TD"), "password": READER_PASSWORD})
+    assert reply.status_code == 200, reply.text
+    world.tokens["reader"] = reply.json()["access_token"]
+    return world
