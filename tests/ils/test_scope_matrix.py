@@ -11,7 +11,7 @@ fails — so a new endpoint cannot arrive without a scope decision."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -19,8 +19,17 @@ from fastapi.routing import APIRoute
 
 from ils.auth import gate
 from ils.errors import Forbidden
-from tests.conftest import BACKENDS, T0, TEST_SECRET_KEY, drop_database_url, new_database_url, pg_admin_url
-from tests.support.world import PASSWORD, READER_PASSWORD, REL_UNIT, ROLES, STOPS, TAG, World, build
+from tests.support.world import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    READER_PASSWORD,
+    REL_UNIT,
+    ROLES,
+    STOPS,
+    TAG,
+    World,
+    world_copy,
+    world_template,
+)
 
 # FastAPI's own documentation routes and the static files: not ours to scope.
 EXEMPT = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -405,93 +414,9 @@ def test_every_route_declares_an_operation_and_has_a_scenario():
     assert not unscripted, f"routes with no scenario in this test: {unscripted}"
 
 
-# ---- one world per backend, copied for each route ----------------------------------------------
-
-def _clear_caches() -> None:
-    from tests.support.db import reset_caches
-
-    reset_caches()
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
-    """The world, built once per backend (argon2 makes its logins slow) and copied for each route."""
-    from fastapi.testclient import TestClient
-
-    from ils.app import create_app
-    from ils.clock import FixedClock, SystemClock, set_clock
-    from ils.config import get_settings
-    from ils.db import Database, set_database
-    from ils.migrate import upgrade
-
-    url = new_database_url(request.param, tmp_path_factory.mktemp("world"))
-    upgrade(url)
-    database = Database.from_url(url)
-    set_database(database)
-    set_clock(FixedClock(T0))
-    # Module-scoped, so it runs before the per-test settings: the same key signs the tokens.
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("ILS_SECRET_KEY", TEST_SECRET_KEY)
-        env.setenv("ILS_DATA_DIR", str(tmp_path_factory.mktemp("world-var")))
-        get_settings.cache_clear()
-        try:
-            with TestClient(create_app()) as client:
-                world = build(client, database)
-        finally:
-            database.dispose()
-            set_database(None)
-            set_clock(SystemClock())
-            _clear_caches()
-    get_settings.cache_clear()
-    yield url, world
-    drop_database_url(url)
-
-
-@pytest.fixture
-def copy(template: tuple[str, World], tmp_path: Any) -> Iterator[tuple[Any, Any, World]]:
-    """A fresh copy of the world's database, installed as the app's, with a client."""
-    import shutil
-    import uuid
-
-    from fastapi.testclient import TestClient
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from ils.app import create_app
-    from ils.clock import FixedClock, SystemClock, set_clock
-    from ils.db import Database, set_database
-
-    url, world = template
-    if url.startswith("sqlite"):
-        target = tmp_path / "copy.sqlite3"
-        shutil.copy(url.removeprefix("sqlite:///"), target)
-        clone = f"sqlite:///{target}"
-    else:
-        name = f"ils_copy_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"'))
-        admin.dispose()
-        clone = make_url(url).set(database=name).render_as_string(hide_password=False)
-    database = Database.from_url(clone)
-    set_database(database)
-    set_clock(FixedClock(T0))
-    _clear_caches()
-    try:
-        with TestClient(create_app()) as client:
-            yield database, client, replace(world, db=database, tokens=dict(world.tokens))
-    finally:
-        database.dispose()
-        set_database(None)
-        set_clock(SystemClock())
-        _clear_caches()
-        if not clone.startswith("sqlite"):
-            drop_database_url(clone)
-
-
 @pytest.mark.parametrize("method,path", [(m, p) for m, p, _ in ALL])
-def test_route_refuses_exactly_what_the_scope_model_refuses(copy, method, path):
-    db, client, world = copy
+def test_route_refuses_exactly_what_the_scope_model_refuses(world_copy, method, path):
+    db, client, world = world_copy
     route = next(r for m, p, r in ALL if (m, p) == (method, path))
     op_name, who = operation_of(route)
     assert op_name is not None
