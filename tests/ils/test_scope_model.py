@@ -183,3 +183,14 @@ def test_id_numbers_phones_and_addresses_are_masked_outside_the_readers_own_unit
     by_id = client.post("/api/v1/patrons/lookup", headers=w.headers("lib-td"), json={"card": id_card})
     assert by_id.status_code == 200 and by_id.json()["card_number"] == w.reader("XD")
     assert by_id.json()["id_card_number"] == "110105********002X"
+
+
+def test_the_readme_describes_every_operation_of_the_gate():
+    from pathlib import Path
+
+    from ils.auth.gate import OPERATIONS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Who may do what", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in OPERATIONS if f"`{name}`" not in section]
+    assert not missing, f"README's 'Who may do what' does not name {missing}"
