@@ -16,6 +16,7 @@ from ils import errors
 from ils.config import get_settings
 from ils.db import get_database
 from ils.http import Public
+from ils.logs import mask_logs
 from ils.outbox.relay import Relay, WebhookHandler, pending_count, subscriptions
 
 log = logging.getLogger("ils")
@@ -153,4 +154,5 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(logistics_router)
     app.include_router(sip2_router)
     install(app)
+    mask_logs()  # ID card numbers never reach the logs, even from a URL
     return app
