@@ -86,6 +86,8 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
         # connections only queue for the GIL and for connections (the circulation benchmark
         # measured CPU per request rising with the default of 40).
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        # A placeholder or short ILS_SECRET_KEY stops the service here, not at the first login.
+        get_settings().resolved_secret_key()
         relay = None
         if run_relay:
             register_subscribers()
@@ -104,7 +106,13 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
             "or with `X-API-Key` for integrating systems.\n\n" + _error_codes_doc()
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by ils.apidocs with no CDN
+        redoc_url=None,
     )
+    from ils.apidocs import install as install_docs
+    from ils.headers import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders)
 
     from ils.web.routes import error_page, install, is_page
 
@@ -112,7 +120,9 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     async def _domain_error(request: Request, exc: errors.DomainError) -> Response:
         if is_page(request):
             return await error_page(request, exc)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else {}
+        if isinstance(exc, errors.Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -155,4 +165,5 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(sip2_router)
     install(app)
     mask_logs()  # ID card numbers never reach the logs, even from a URL
+    install_docs(app)
     return app

@@ -60,10 +60,29 @@ def serve(
     port: int = 8000,
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL deployments)"),
     relay: bool = typer.Option(True, help="Deliver outbox messages from this process"),
+    forwarded_allow_ips: Annotated[Optional[str], typer.Option(
+        help="Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or "
+             "networks, or *). Default: FORWARDED_ALLOW_IPS, else 127.0.0.1 (nginx on the same machine)")] = None,
 ) -> None:
     """Run the web service (REST API, OpenAPI at /docs)."""
+    _serve(host, port, workers, relay, forwarded_allow_ips, demo=False)
+
+
+def _serve(host: str, port: int, workers: int, relay: bool, forwarded_allow_ips: str | None, *, demo: bool) -> None:
     import uvicorn
 
+    from ils.config import DEMO_MODE_ENV
+
+    if demo:
+        os.environ[DEMO_MODE_ENV] = "1"
+    else:
+        os.environ.pop(DEMO_MODE_ENV, None)
+        # Before anything listens: a placeholder key would let anyone sign a token for any account.
+        try:
+            get_settings().resolved_secret_key()
+        except DomainError as exc:
+            err.print(f"[red]ils serve refuses to start[/red]: {exc.detail}")
+            raise typer.Exit(2) from None
     if relay and workers > 1:
         # One relay for the whole service, in this supervising process, rather than one per
         # worker: the embedded search index has a single writer.
@@ -81,8 +100,11 @@ def serve(
         from circulation.sip2.cli import start_server_thread
 
         start_server_thread(settings.sip2_host, settings.sip2_port)
+    # Behind nginx the client's address (counted by the login limits) and the scheme (https makes
+    # cookies Secure) come from X-Forwarded-For and X-Forwarded-Proto, believed only from these.
+    trusted = forwarded_allow_ips or os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
     uvicorn.run("ils.cli:served_app", factory=True, host=host, port=port, workers=workers,
-                log_level=get_settings().log_level.lower())
+                log_level=get_settings().log_level.lower(), proxy_headers=True, forwarded_allow_ips=trusted)
 
 
 def served_app():  # type: ignore[no-untyped-def]
@@ -117,15 +139,18 @@ def daily(keep_keys_days: int = typer.Option(7, help="Days an Idempotency-Key is
     from datetime import timedelta
 
     from circulation.holds import expire_shelf
+    from ils.auth.service import forget_old_logins
     from ils.idempotency import forget_before
 
     now = get_clock().now()
     with get_database().session() as session:
         expired = expire_shelf(session, now)
         forgotten = forget_before(session, now - timedelta(days=keep_keys_days))
+        sessions, counts = forget_old_logins(session, now)
     for hold, move in expired:
         console.print(f"hold {hold.id} expired: copy → {move.disposition}")
-    console.print(f"holds expired: {len(expired)}, idempotency keys forgotten: {forgotten}")
+    console.print(f"holds expired: {len(expired)}, idempotency keys forgotten: {forgotten}, "
+                  f"ended logins forgotten: {sessions}, wrong-password counts forgotten: {counts}")
 
 
 @app.command("circulation-check")
@@ -290,6 +315,44 @@ def user_add(
     console.print(f"created {role} {username}" + ("" if password_stdin else f" with password: {password}"))
 
 
+@user_app.command("set-password")
+def user_set_password(
+    username: str,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Give a staff account a new password (a forgotten one, a departing colleague's): every login
+    of the account ends and a lock after wrong passwords is lifted. Without --password-stdin a
+    password is generated and printed once."""
+    from ils.auth.service import reset_staff_password
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else secrets.token_urlsafe(12)
+    with get_database().session() as session:
+        ended = reset_staff_password(session, username, password, get_clock().now())
+    console.print(f"new password for {username}" + ("" if password_stdin else f": {password}")
+                  + f"; logins ended: {ended}")
+
+
+@app.command("unlock-login")
+def unlock_login(
+    user: Annotated[Optional[list[str]], typer.Option(help="Staff username (repeatable)")] = None,
+    card: Annotated[Optional[list[str]], typer.Option(help="Reader card number (repeatable)")] = None,
+    machine: Annotated[Optional[list[str]], typer.Option(help="SIP2 login of a self-check machine")] = None,
+    address: Annotated[Optional[list[str]], typer.Option(help="Client address (IPv6: any address of the /64)")] = None,
+) -> None:
+    """Lift the lock that wrong passwords put on accounts or addresses before it runs out."""
+    from ils.auth import limits
+
+    keys = [limits.account_key("staff", u) for u in user or []] + [limits.account_key("card", c) for c in card or []]
+    keys += [limits.account_key("sip2", m) for m in machine or []]
+    keys += [k for a in address or [] if (k := limits.address_source(a))]
+    keys += [limits.machine_source(m) for m in machine or []]
+    if not keys:
+        raise typer.BadParameter("name at least one --user, --card, --machine or --address")
+    with get_database().session() as session:
+        cleared = limits.unlock(session, keys)
+    console.print(f"unlocked: {cleared} of {len(keys)} had wrong passwords counted")
+
+
 @user_app.command("list")
 def user_list() -> None:
     """List staff accounts with their roles and units."""
@@ -311,9 +374,13 @@ def demo(
     """Set up the demo county network (东川区), accounts and catalogue, then serve it."""
     from ils.demo.setup import run_demo
 
+    from ils.config import DEMO_MODE_ENV
+
+    # The demo may run with whatever key it finds (a laptop, a training room); `ils serve` may not.
+    os.environ[DEMO_MODE_ENV] = "1"
     run_demo(console)
     if serve_after:
-        serve(host=host, port=port, workers=1, relay=True)
+        _serve(host, port, 1, True, None, demo=True)
 
 
 if __name__ == "__main__":  # python -m ils.cli, as the tests and benchmarks start the service

@@ -59,11 +59,29 @@ class InvalidInput(DomainError):
     http_status = 422
 
 
+class Throttled(DomainError):
+    """Refused for now: too many attempts (429) or the server busy (503). ``retry_after``
+    seconds become the Retry-After header and a field of the body."""
+
+    http_status = 429
+
+    def __init__(self, code: str, detail: str = "", *, retry_after: int, http_status: int | None = None):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(code, detail, http_status=http_status, extra={"retry_after": self.retry_after})
+
+
 # Codes used by the core. Packages keep their own in their errors.py; every code is listed
 # in the OpenAPI description so integrators can rely on them.
 CORE_CODES: dict[str, str] = {
     "AUTH_REQUIRED": "No credentials were sent; log in or send an API key.",
     "AUTH_INVALID": "The token, API key or password is wrong, expired or revoked.",
+    "AUTH_LOCKED": "Too many wrong passwords for this account: it may not log in until Retry-After seconds pass.",
+    "AUTH_RATE_LIMITED": "Too many wrong passwords from this address: no login from it until Retry-After seconds pass.",
+    "AUTH_BUSY": "Too many logins are being checked at once; try again after Retry-After seconds (503).",
+    "PASSWORD_TOO_SHORT": "A password needs at least 8 characters.",
+    "PASSWORD_UNCHANGED": "The new password is the same as the old one.",
+    "PASSWORD_WRONG": "The current password sent with a password change is wrong (counted like a wrong login).",
+    "SECRET_KEY_WEAK": "ILS_SECRET_KEY is a placeholder or too short; the server does not sign tokens with it.",
     "PERMISSION_DENIED": "The account's role or the key's scopes do not allow this.",
     "UNIT_OUT_OF_SCOPE": "The account acted for a unit beyond what the operation allows it (see 'Who may do what').",
     "SCOPE_UNIT_REQUIRED": "An account tied to units asked about every unit; name one of its units.",

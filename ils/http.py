@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -21,7 +21,7 @@ from ils.auth.security import read_token
 from ils.auth.service import (
     cached_principal,
     principal_from_api_key,
-    principal_from_claims,
+    token_principal,
 )
 from ils.clock import get_clock
 from ils.config import get_settings
@@ -72,18 +72,36 @@ async def optional_principal(
     if bearer is None and not api_key:
         return None
 
-    def load() -> Principal:
-        with db.session(write=False) as session:
-            if api_key:
-                return principal_from_api_key(session, api_key)
-            return principal_from_claims(session, claims)
-
     if api_key:
+        def load() -> Principal:
+            with db.session(write=False) as session:
+                return principal_from_api_key(session, api_key)
+
         return cached_principal((db.url, "key", hashlib.sha256(api_key.encode()).hexdigest()), load)
     assert bearer is not None
-    # The signature and expiry are checked on every request; only the account lookup is cached.
+    # The signature and expiry are checked on every request; the session and the account are
+    # looked up through short caches.
     claims = read_token(get_settings().resolved_secret_key(), bearer.credentials, get_clock().now())
-    return cached_principal((db.url, str(claims.get("kind")), str(claims.get("sub"))), load)
+    return token_principal(db, claims)
+
+
+async def bearer_claims(
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> dict[str, Any] | None:
+    """The claims of the bearer token sent (already accepted by ``authenticated``), for logout."""
+    if bearer is None:
+        return None
+    return read_token(get_settings().resolved_secret_key(), bearer.credentials, get_clock().now())
+
+
+async def client_address(request: Request) -> str | None:
+    """The client's address: the proxy's X-Forwarded-For when `ils serve` trusts the proxy
+    (uvicorn's --forwarded-allow-ips), else the peer of the connection."""
+    return request.client.host if request.client else None
+
+
+ClientAddress = Annotated[str | None, Depends(client_address)]
+BearerClaims = Annotated[dict[str, Any] | None, Depends(bearer_claims)]
 
 
 async def authenticated(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from circulation.sip2.models import ENCODINGS, Sip2Account
 from circulation.sip2.schemas import LOGIN_PATTERN, Sip2AccountCreate, Sip2AccountRead, Sip2AccountUpdate
+from ils.auth import limits
 from ils.auth.principal import Principal
 from ils.auth.security import hash_password, verify_password
 from ils.errors import Conflict, InvalidInput, NotFound
@@ -148,12 +149,19 @@ def machine(session: Session, account: Sip2Account) -> Machine:
                    account.institution_id or unit.code, account.location)
 
 
-def authenticate(session: Session, login: str, password: str) -> Machine | None:
-    """The machine behind a login message, or None if the login, password or account is not good."""
+def authenticate(session: Session, login: str, password: str, *, address: str | None = None) -> Machine | None:
+    """The machine behind a login message, or None if the login, password or account is not good.
+    Under the login limits of every other login (``ils.auth.limits``), for the login and the
+    connection's ``address``: a refusal for a lock or a busy server raises ``Throttled``."""
     account = _by_login(session, login)
-    ok = verify_password(account.password_hash if account is not None else None, password)
-    if not ok or account is None or not account.active:
+
+    def verify() -> bool:
+        right = verify_password(account.password_hash if account is not None else None, password)
+        return right and account is not None and account.active
+
+    if not limits.check_password(session, limits.account_key("sip2", login), limits.address_source(address), verify):
         return None
+    assert account is not None
     return machine(session, account)
 
 

@@ -45,6 +45,9 @@ SCREEN: dict[str, str] = {
     "NOT_OWN_ACCOUNT": "只能办理本人的业务",
     "PERMISSION_DENIED": "自助机无权办理此业务，请到服务台",
     "UNIT_OUT_OF_SCOPE": "自助机无权办理此业务，请到服务台",
+    "AUTH_LOCKED": "密码错误次数过多，请稍后再试或到服务台办理",
+    "AUTH_RATE_LIMITED": "密码错误次数过多，请稍后再试或到服务台办理",
+    "AUTH_BUSY": "系统繁忙，请稍后再试",
 }
 FALLBACK = "暂时无法办理，请到服务台咨询"
 SYSTEM_FAULT = "系统故障，请到服务台办理"
@@ -70,6 +73,15 @@ def mask_name(name: str) -> str:
 
 def mask_card(card: str) -> str:
     return "…" + card[-4:] if len(card) > 4 else card
+
+
+def shown_name(patron: Patron | None, password: bool | None) -> str:
+    """The reader's name as a machine may show or print it: in full only when the machine sent
+    the reader's password and it was right. A card number alone proves nothing (it is printed
+    on the card, and an ID card number can be guessed), so it must not turn into a name."""
+    if patron is None:
+        return ""
+    return patron.name if password is True else mask_name(patron.name)
 
 
 @dataclass
@@ -136,8 +148,10 @@ def password_ok(call: Call, patron: Patron | None) -> bool | None:
         return None
     if patron is None:
         return False
+    # Counted like any login, against the card and the machine (a lock or a busy server raises,
+    # and the message is refused with the desk's line).
     try:
-        login_patron(call.db, patron.card_number, password)
+        login_patron(call.db, patron.card_number, password, machine=call.machine.login if call.machine else None)
     except Unauthenticated:
         return False
     return True

@@ -19,7 +19,7 @@ from circulation.sip2 import accounts
 from circulation.sip2 import item_messages as items
 from circulation.sip2 import patron_messages as patrons
 from circulation.sip2.accounts import Machine
-from circulation.sip2.codec import Message, Response, Sip2FormatError, encode, parse, yes_no
+from circulation.sip2.codec import Message, Response, Sip2FormatError, carries_checksum, encode, parse, yes_no
 from circulation.sip2.context import (
     ACCOUNT_DISABLED,
     NOT_LOGGED_IN,
@@ -94,11 +94,15 @@ HANDLERS: dict[str, Handler] = {
 
 def _login(connection: Connection, call: Call) -> Response:
     login, password = call.message.get("CN"), call.message.get("CO")
-    with get_database().session(write=False) as session:
-        machine = accounts.authenticate(session, login, password) if login else None
+    address, reason = connection.peer.rsplit(":", 1)[0], "wrong login or password"
+    try:
+        with get_database().session(write=False) as session:
+            machine = accounts.authenticate(session, login, password, address=address) if login else None
+    except DomainError as exc:  # locked after too many wrong passwords, or too many logins at once
+        machine, reason = None, exc.code
     connection.machine, connection.checked_at, connection.revoked = machine, time.monotonic(), False
     if machine is None:
-        log.warning("SIP2 login refused for %r from %s", login, connection.peer)
+        log.warning("SIP2 login refused for %r from %s: %s", login, connection.peer, reason)
     return Response("94", ["1" if machine is not None else "0"])
 
 
@@ -120,10 +124,6 @@ def _resend() -> Response:
 
 
 # ---- one frame ----------------------------------------------------------------------------------
-
-
-def _checks_sent(frame: bytes) -> bool:
-    return len(frame) >= 6 and frame[-6:-4] == b"AZ"
 
 
 def _answer(connection: Connection, response: Response, *, sequence: str | None, checks: bool) -> bytes:
@@ -218,10 +218,10 @@ def _handle(connection: Connection, frame: bytes | None, *, offline: bool) -> by
         message = parse(frame, machine.encoding if machine is not None else None)
     except Sip2FormatError as exc:
         log.info("SIP2 frame refused from %s: %s", connection.peer, exc.code)
-        return _answer(connection, _resend(), sequence=None, checks=_checks_sent(frame))
+        return _answer(connection, _resend(), sequence=None, checks=carries_checksum(frame))
     if message.code in ("97", "96"):
         # The machine did not get (or could not read) the last answer: the same bytes again.
-        return connection.last_response or _answer(connection, _resend(), sequence=None, checks=_checks_sent(frame))
+        return connection.last_response or _answer(connection, _resend(), sequence=None, checks=carries_checksum(frame))
     if message.sequence is not None and connection.last_request == (message.sequence, frame) \
             and connection.last_response is not None:
         return connection.last_response

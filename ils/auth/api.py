@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -14,45 +13,70 @@ from ils.auth.principal import Principal
 from ils.auth.schemas import (
     ApiKeyCreate,
     ApiKeyRead,
+    PasswordChange,
+    PasswordChanged,
     PrincipalRead,
     TokenRead,
     TokenRequest,
     UserCreate,
     UserRead,
 )
-from ils.auth.security import issue_token
-from ils.config import get_settings
 from ils.errors import InvalidInput
-from ils.http import Now, ReadSession, Self, WriteSession, allows
+from ils.http import BearerClaims, ClientAddress, Now, ReadSession, Self, WriteSession, allows
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 Admin = Annotated[Principal, allows("user.admin")]
 Login = Annotated[None, allows("auth.login")]
 
 
-@router.post("/auth/token", response_model=TokenRead)
-def login(body: TokenRequest, session: ReadSession, now: Now, _: Login) -> TokenRead:
-    """Exchange a staff username (or a reader card number) and password for a bearer token."""
-    settings = get_settings()
+# The password is checked on a read session and the login written on a write session that has
+# not begun yet: a wrong password is counted in a transaction of its own, which must not wait on
+# (or be rolled back with) the request's.
+@router.post("/auth/token", response_model=TokenRead, responses={
+    429: {"description": "AUTH_LOCKED or AUTH_RATE_LIMITED, with Retry-After"},
+    503: {"description": "AUTH_BUSY, with Retry-After"},
+})
+def login(body: TokenRequest, session: ReadSession, write: WriteSession, now: Now, address: ClientAddress,
+          _: Login) -> TokenRead:
+    """Exchange a staff username (or a reader card number) and password for a bearer token.
+    Wrong passwords are limited per account and per client address (429 with Retry-After)."""
     if bool(body.username) == bool(body.card_number):
         raise InvalidInput("VALIDATION_FAILED", "send either username or card_number")
     if body.username:
-        user = service.login_staff(session, body.username, body.password)
+        user = service.login_staff(session, body.username, body.password, address=address)
         principal = service.staff_principal(session, user)
-        subject, kind = user.username, "staff"
+        subject, kind, account_id = user.username, "staff", user.id
     else:
-        account = service.login_patron(session, body.card_number or "", body.password)
-        subject, kind, principal = account.card_number, "patron", None
-    token = issue_token(
-        settings.resolved_secret_key(), subject=subject, kind=kind, now=now, minutes=settings.token_minutes
-    )
+        account = service.login_patron(session, body.card_number or "", body.password, address=address)
+        subject, kind, principal, account_id = account.card_number, "patron", None, account.id
+    token, expires = service.start_session(write, kind, subject, account_id, now, address=address)
     return TokenRead(
         access_token=token,
-        expires_at=now + timedelta(minutes=settings.token_minutes),
+        expires_at=expires,
         kind=kind,  # type: ignore[arg-type]
         role=principal.role if principal else None,
         units=sorted(principal.unit_codes) if principal and principal.unit_codes is not None else None,
     )
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(session: WriteSession, now: Now, claims: BearerClaims, _: Self) -> None:
+    """End the login of the bearer token sent: the token is refused from now on (401)."""
+    if claims is not None:  # an API key has no session to end
+        service.end_session(session, claims, now)
+
+
+@router.post("/auth/password", response_model=PasswordChanged, responses={
+    403: {"description": "PASSWORD_WRONG: the current password is wrong"},
+    429: {"description": "AUTH_LOCKED or AUTH_RATE_LIMITED, with Retry-After"},
+})
+def change_password(body: PasswordChange, session: ReadSession, write: WriteSession, now: Now,
+                    address: ClientAddress, principal: Self) -> PasswordChanged:
+    """Change the logged-in staff member's or reader's own password, sending the current one.
+    Every login of the account ends, this one included: log in again with the new password."""
+    service.verify_own_password(session, principal, body.current_password, address=address)
+    ended = service.set_own_password(write, principal, body.current_password, body.new_password, now)
+    return PasswordChanged(sessions_ended=ended)
 
 
 @router.get("/auth/me", response_model=PrincipalRead)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ils.db import Base, UTCDateTime
@@ -60,3 +60,40 @@ class ApiKey(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuthSession(Base):
+    """One login: the token carries its id, and it ends at logout, at a password change, or when
+    the token expires. Checking it costs a read every few seconds per token, not per request."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    # staff_user.id or patron_account.id, by kind.
+    account_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Where the login came from, for an administrator reading who is logged in.
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('staff', 'patron')", name="kind"),
+        Index("ix_auth_session_account", "kind", "account_id"),
+        Index("ix_auth_session_expires_at", "expires_at"),
+    )
+
+
+class LoginThrottle(Base):
+    """Wrong passwords counted for one account or one client address, shared by every app
+    process. A key is ``staff:NAME``, ``card:NUMBER``, ``sip2:LOGIN`` (accounts) or
+    ``addr:IP`` / ``machine:LOGIN`` (where the attempts come from)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,6 +23,17 @@ class TokenRead(BaseModel):
     units: list[str] | None = Field(description="Units a librarian serves; null = all units")
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024, description="At least 8 characters")
+
+
+class PasswordChanged(BaseModel):
+    sessions_ended: int = Field(description="Logins of the account that ended, this one included: log in again")
+
+
 class PrincipalRead(BaseModel):
     kind: str
     name: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ils.errors import Unauthenticated
+from ils.config import get_settings
+from ils.errors import Throttled, Unauthenticated
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing of "no such user"
@@ -21,14 +23,40 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    # Hashing is done for staff (new accounts, new passwords): it waits for a slot, never refused.
+    slots = _hashing_slots()
+    with slots:
+        return _hasher.hash(password)
+
+
+# Each argon2 check takes 64 MiB (the hasher's memory cost) for its duration: sixteen bogus
+# logins at once took a server from 554 MB to 1.45 GB. So a process runs at most
+# ILS_LOGIN_MAX_HASHING of them at once; a login that finds them all busy waits a few seconds
+# and is then refused (AUTH_BUSY, 503), which bounds both the memory and the queue.
+_slots_lock = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _hashing_slots() -> threading.BoundedSemaphore:
+    global _slots
+    size = get_settings().login_max_hashing
+    with _slots_lock:
+        if _slots is None or _slots[0] != size:  # the setting changed (tests): a new bound from now on
+            _slots = (size, threading.BoundedSemaphore(size))
+        return _slots[1]
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    slots = _hashing_slots()
+    if not slots.acquire(timeout=get_settings().login_hashing_wait_seconds):
+        raise Throttled("AUTH_BUSY", "too many logins are being checked at once; try again in a moment",
+                        retry_after=1, http_status=503)
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+    finally:
+        slots.release()
 
 
 def issue_token(secret: str, *, subject: str, kind: str, now: datetime, minutes: int, **claims: Any) -> str:

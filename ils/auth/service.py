@@ -1,18 +1,24 @@
-"""Account use cases: log in, resolve credentials, create users and API keys. Never commit."""
+"""Account use cases: log in, resolve credentials, sessions and passwords, create users and API
+keys. Never commit."""
 
 from __future__ import annotations
 
+import math
+import secrets
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ils.auth import security
-from ils.auth.models import ApiKey, PatronAccount, StaffUser, StaffUserUnit
+from ils.auth import limits, security
+from ils.auth import repository as repo
+from ils.auth.models import ApiKey, AuthSession, PatronAccount, StaffUser, StaffUserUnit
 from ils.auth.principal import ROLE_SCOPES, ROLES, SCOPES, Principal
-from ils.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from ils.config import get_settings
+from ils.db import Database
+from ils.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
 
@@ -46,22 +52,128 @@ def staff_principal(session: Session, user: StaffUser) -> Principal:
     return Principal("staff", user.id, user.username, user.role, ROLE_SCOPES[user.role], unit_codes)
 
 
-def login_staff(session: Session, username: str, password: str) -> StaffUser:
+def login_staff(session: Session, username: str, password: str, *, address: str | None = None) -> StaffUser:
+    """The account, if the password is right; under the limits of ``ils.auth.limits`` for the
+    username and the client's ``address``. ``session`` must not hold SQLite's write lock
+    unless a refusal is answered from it without rolling it back (see ``limits._write``)."""
     user = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
-    ok = security.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
+
+    def verify() -> bool:
+        right = security.verify_password(user.password_hash if user else None, password)
+        return right and user is not None and user.active
+
+    if not limits.check_password(session, limits.account_key("staff", username), limits.address_source(address),
+                                 verify):
         raise Unauthenticated("AUTH_INVALID", "wrong username or password")
+    assert user is not None
     return user
 
 
-def login_patron(session: Session, card_number: str, password: str) -> PatronAccount:
+def login_patron(session: Session, card_number: str, password: str, *, address: str | None = None,
+                 machine: str | None = None) -> PatronAccount:
+    """The reader's account, if the password is right; counted against the card and the client's
+    ``address``, or the self-check ``machine`` (its SIP2 login) that sent the password."""
     account = session.scalars(
         select(PatronAccount).where(PatronAccount.card_number == card_number)
     ).one_or_none()
-    ok = security.verify_password(account.password_hash if account else None, password)
-    if not ok or account is None or not account.active:
+
+    def verify() -> bool:
+        right = security.verify_password(account.password_hash if account else None, password)
+        return right and account is not None and account.active
+
+    source = limits.machine_source(machine) if machine else limits.address_source(address)
+    if not limits.check_password(session, limits.account_key("card", card_number), source, verify):
         raise Unauthenticated("AUTH_INVALID", "wrong card number or password")
+    assert account is not None
     return account
+
+
+# ---- sessions -----------------------------------------------------------------------------------
+
+def start_session(session: Session, kind: str, subject: str, account_id: int, now: datetime, *,
+                  address: str | None = None) -> tuple[str, datetime]:
+    """A login: a session row and the signed token that names it, with its expiry."""
+    settings = get_settings()
+    expires = now + timedelta(minutes=settings.token_minutes)
+    row = AuthSession(id=secrets.token_urlsafe(24), kind=kind, account_id=account_id, created_at=now,
+                      expires_at=expires, address=address[:64] if address else None)
+    repo.add_session(session, row)
+    token = security.issue_token(settings.resolved_secret_key(), subject=subject, kind=kind, now=now,
+                                 minutes=settings.token_minutes, sid=row.id)
+    return token, expires
+
+
+def end_session(session: Session, claims: dict, now: datetime) -> None:
+    """Logout: the token's session ends; the token is refused from now on, at once in this
+    process and within SESSION_SECONDS in the others."""
+    session_id = claims.get("sid")
+    if isinstance(session_id, str):
+        repo.revoke_session(session, session_id, now)
+        _closed(session_id)
+
+
+def end_account_sessions(session: Session, kind: str, account_id: int, now: datetime) -> int:
+    """Every session of one account ends (a new password); how many were open."""
+    ended = repo.revoke_account_sessions(session, kind, account_id, now)
+    for session_id in ended:
+        _closed(session_id)
+    return len(ended)
+
+
+def forget_old_logins(session: Session, now: datetime) -> tuple[int, int]:
+    """Housekeeping (``ils daily``): sessions whose token expired a day ago (a token without its
+    session is refused all the same), and wrong-password counts whose window and lock are over."""
+    return repo.purge_sessions(session, now - timedelta(days=1)), limits.purge(session, now)
+
+
+# ---- passwords ----------------------------------------------------------------------------------
+
+MIN_PASSWORD = 8
+
+
+def verify_own_password(session: Session, principal: Principal, password: str, *, address: str | None = None) -> None:
+    """The logged-in account's current password, checked like a login (and counted like one: a
+    stolen session must not become a way to guess the password)."""
+    try:
+        if principal.kind == "staff":
+            login_staff(session, principal.name, password, address=address)
+        elif principal.kind == "patron":
+            login_patron(session, principal.name, password, address=address)
+        else:
+            raise Forbidden("PERMISSION_DENIED", "only staff and readers log in with a password")
+    except Unauthenticated:
+        raise Forbidden("PASSWORD_WRONG", "the current password is wrong") from None
+
+
+def set_own_password(session: Session, principal: Principal, current: str, new: str, now: datetime) -> int:
+    """A new password for the logged-in account; every session of it ends, this one too. The
+    current password must have been checked (``verify_own_password``). How many sessions ended."""
+    if new == current:
+        raise InvalidInput("PASSWORD_UNCHANGED", "the new password is the same as the current one")
+    model = StaffUser if principal.kind == "staff" else PatronAccount
+    account = session.get(model, principal.id)
+    if account is None:
+        raise Unauthenticated("AUTH_INVALID", "the account no longer exists")
+    return _set_password(session, account, principal.kind, new, now)
+
+
+def reset_staff_password(session: Session, username: str, new: str, now: datetime) -> int:
+    """An administrator's reset (``ils user set-password``): the new password, every session of
+    the account ended and its lock lifted. How many sessions ended."""
+    user = session.scalars(select(StaffUser).where(StaffUser.username == username)).one_or_none()
+    if user is None:
+        raise NotFound("USER_NOT_FOUND", f"no staff account {username!r}")
+    ended = _set_password(session, user, "staff", new, now)
+    limits.unlock(session, [limits.account_key("staff", username)])
+    return ended
+
+
+def _set_password(session: Session, account: StaffUser | PatronAccount, kind: str, new: str, now: datetime) -> int:
+    if len(new) < MIN_PASSWORD:
+        raise InvalidInput("PASSWORD_TOO_SHORT", f"a password needs at least {MIN_PASSWORD} characters")
+    account.password_hash = security.hash_password(new)
+    session.flush()
+    return end_account_sessions(session, kind, account.id, now)
 
 
 def principal_from_claims(session: Session, claims: dict) -> Principal:
@@ -86,6 +198,44 @@ def principal_from_claims(session: Session, claims: dict) -> Principal:
 # is forgotten at once in this process and within PRINCIPAL_SECONDS in the others.
 PRINCIPAL_SECONDS = 30.0
 _principals: dict[tuple[str, ...], tuple[float, Principal]] = {}
+# Whether a token's session is still open, remembered for less: one primary-key read per token
+# every SESSION_SECONDS, and a logout in another process is seen within that. A session ended
+# in this process is known at once (and for good).
+SESSION_SECONDS = 5.0
+_sessions: dict[str, tuple[float, repo.SessionState | None]] = {}
+
+
+def token_principal(database: Database, claims: dict) -> Principal:
+    """Who a verified token names, if its session is still open."""
+    session_id, kind, subject = claims.get("sid"), str(claims.get("kind")), str(claims.get("sub", ""))
+    if not isinstance(session_id, str) or not session_id:
+        raise Unauthenticated("AUTH_INVALID", "the token names no session; log in again")
+    hit = _sessions.get(session_id)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        state = hit[1]
+    else:
+        with database.session(write=False) as session:
+            state = repo.session_state(session, session_id)
+        if len(_sessions) > 50_000:
+            _sessions.clear()
+        _sessions[session_id] = (now + SESSION_SECONDS, state)
+    if state is None or not state.open or state.kind != kind:
+        raise Unauthenticated("AUTH_INVALID", "the session has ended (logged out, or the password changed); "
+                                              "log in again")
+
+    def load() -> Principal:
+        with database.session(write=False) as session:
+            return principal_from_claims(session, claims)
+
+    principal = cached_principal((database.url, kind, subject), load)
+    if principal.id != state.account_id:  # the session belongs to another account of that name
+        raise Unauthenticated("AUTH_INVALID", "the session is not this account's; log in again")
+    return principal
+
+
+def _closed(session_id: str) -> None:
+    _sessions[session_id] = (math.inf, None)
 
 
 def cached_principal(key: tuple[str, ...], load: Callable[[], Principal]) -> Principal:
@@ -102,6 +252,7 @@ def cached_principal(key: tuple[str, ...], load: Callable[[], Principal]) -> Pri
 
 def forget_principals() -> None:
     _principals.clear()
+    _sessions.clear()
 
 
 def principal_from_api_key(session: Session, key: str) -> Principal:

@@ -35,6 +35,7 @@ from ils.web.pages import (
     log_in,
     log_out,
     redirect,
+    refused_login,
     remember,
     page,
     render,
@@ -85,29 +86,31 @@ def login_page(view: LoginView, next: str | None = None) -> Response:
 
 
 @router.post("/desk/login", response_class=HTMLResponse)
-def login(view: LoginView, session: ReadSession, now: Now, username: Annotated[str, Form()],
+def login(view: LoginView, session: ReadSession, write: WriteSession, now: Now, username: Annotated[str, Form()],
           password: Annotated[str, Form()], next: Annotated[str, Form()] = "/desk") -> Response:
+    # The password is checked on the read session; the write session begins only for the login
+    # (a wrong password is counted in a transaction of its own: see ils.auth.limits).
     try:
-        user = login_staff(session, username.strip(), password)
+        user = login_staff(session, username.strip(), password, address=view.address)
     except DomainError as exc:
         view.error(exc)
-        return render(view, "desk/login.html", status=401, area="desk", next=safe_next(next, "/desk"),
-                      username=username)
+        return refused_login(render(view, "desk/login.html", status=exc.http_status, area="desk",
+                                    next=safe_next(next, "/desk"), username=username), exc)
     # A librarian of one branch (and its village points) starts at the branch; someone serving
     # several units, or every unit, says where they stand today.
     roots = assigned_units(session, user.id)
     response = redirect(safe_next(next, "/desk") if len(roots) == 1 else "/desk/unit")
-    log_in(response, STAFF_COOKIE, user.username, "staff", now)
+    log_in(write, view, response, STAFF_COOKIE, "staff", user.username, user.id, now)
     if len(roots) == 1:
         remember(response, UNIT_COOKIE, roots[0])
     return response
 
 
 @router.post("/desk/logout")
-def logout(view: StaffSelf, csrf: Csrf = "") -> Response:
+def logout(view: StaffSelf, session: WriteSession, now: Now, csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     response = redirect("/desk/login")
-    log_out(response, STAFF_COOKIE, UNIT_COOKIE)
+    log_out(session, view, response, now, STAFF_COOKIE, UNIT_COOKIE)
     return response
 
 

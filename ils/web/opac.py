@@ -31,6 +31,7 @@ from ils.web.pages import (
     log_in,
     log_out,
     redirect,
+    refused_login,
     page,
     render,
     safe_next,
@@ -114,24 +115,26 @@ def login_page(view: LoginView, next: str | None = None) -> Response:
 
 
 @router.post("/opac/login", response_class=HTMLResponse)
-def login(view: LoginView, session: ReadSession, now: Now, card: Annotated[str, Form()],
+def login(view: LoginView, session: ReadSession, write: WriteSession, now: Now, card: Annotated[str, Form()],
           password: Annotated[str, Form()], next: Annotated[str, Form()] = "/opac/account") -> Response:
+    # As at the desk: the password on the read session, the login on the write session.
     try:
-        account = login_patron(session, card.strip(), password)
+        account = login_patron(session, card.strip(), password, address=view.address)
     except DomainError as exc:
         view.error(exc)
-        return render(view, "opac/login.html", status=401, area="opac", next=safe_next(next, "/opac/account"),
-                      card=card)
+        return refused_login(render(view, "opac/login.html", status=exc.http_status, area="opac",
+                                    next=safe_next(next, "/opac/account"), card=card), exc)
     response = redirect(safe_next(next, "/opac/account"))
-    log_in(response, READER_COOKIE, account.card_number, "patron", now)
+    log_in(write, view, response, READER_COOKIE, "patron", account.card_number, account.id, now)
     return response
 
 
 @router.post("/opac/logout")
-def logout(view: Annotated[View, page("auth.self", "reader")], csrf: Annotated[str, Form()] = "") -> Response:
+def logout(view: Annotated[View, page("auth.self", "reader")], session: WriteSession, now: Now,
+           csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     response = redirect("/opac")
-    log_out(response, READER_COOKIE)
+    log_out(session, view, response, now, READER_COOKIE)
     return response
 
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from ils.auth import gate
 from ils.auth.principal import Principal
-from ils.auth.security import issue_token, read_token
-from ils.auth.service import cached_principal, principal_from_claims
+from ils.auth.security import read_token
+from ils.auth.service import end_session, start_session, token_principal
 from ils.clock import get_clock
 from ils.config import get_settings
 from ils.db import get_database
@@ -68,6 +68,11 @@ class View:
     @property
     def csrf(self) -> str:
         return csrf_token(self.token) if self.token else ""
+
+    @property
+    def address(self) -> str | None:
+        """The visitor's address (the proxy's X-Forwarded-For when `ils serve` trusts the proxy)."""
+        return self.request.client.host if self.request.client else None
 
     @property
     def here(self) -> str:
@@ -116,15 +121,9 @@ def _principal(token: str | None, kind: str) -> Principal | None:
         claims = read_token(get_settings().resolved_secret_key(), token, get_clock().now())
         if claims.get("kind") != kind:
             return None
-        database = get_database()
-
-        def load() -> Principal:
-            with database.session(write=False) as session:
-                return principal_from_claims(session, claims)
-
-        return cached_principal((database.url, kind, str(claims.get("sub"))), load)
+        return token_principal(get_database(), claims)
     except DomainError:
-        return None  # expired or revoked: the page treats the visitor as logged out
+        return None  # expired, logged out or revoked: the page treats the visitor as logged out
 
 
 def _view(request: Request, cookie: str | None, kind: str | None) -> View:
@@ -216,15 +215,32 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-def log_in(response: Response, cookie: str, subject: str, kind: str, now: datetime) -> None:
-    settings = get_settings()
-    token = issue_token(settings.resolved_secret_key(), subject=subject, kind=kind, now=now,
-                        minutes=settings.token_minutes)
-    response.set_cookie(cookie, token, max_age=int(timedelta(minutes=settings.token_minutes).total_seconds()),
+def log_in(session: Session, view: View, response: Response, cookie: str, kind: str, subject: str,
+           account_id: int, now: datetime) -> None:
+    """A login kept in a cookie: a session row (on ``session``, a write session) and its token.
+    The cookie is HttpOnly and SameSite=Lax; ils.headers adds Secure when the page came over HTTPS."""
+    token, _ = start_session(session, kind, subject, account_id, now, address=view.address)
+    minutes = get_settings().token_minutes
+    response.set_cookie(cookie, token, max_age=int(timedelta(minutes=minutes).total_seconds()),
                         httponly=True, samesite="lax", path="/")
 
 
-def log_out(response: Response, *cookies: str) -> None:
+def refused_login(response: Response, exc: DomainError) -> Response:
+    """A login form answered with a refusal; a lock's Retry-After goes along."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def log_out(session: Session, view: View, response: Response, now: datetime, *cookies: str) -> None:
+    """The visitor's login ends (its token is refused from now on, even if a copy of the cookie
+    was kept) and the cookies go."""
+    if view.token:
+        try:
+            end_session(session, read_token(get_settings().resolved_secret_key(), view.token, now), now)
+        except DomainError:
+            pass  # expired already: nothing left to end
     for cookie in cookies:
         response.delete_cookie(cookie, path="/")
 
