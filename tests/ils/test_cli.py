@@ -93,3 +93,28 @@ def test_load_network_from_yaml(db, tmp_path):
     )
     result = runner.invoke(app, ["load-network", str(path)])
     assert result.exit_code == 0 and "units created: 2" in result.output
+
+
+def test_user_set_password_gives_a_new_one_ends_the_logins_and_lifts_the_lock(db, client):
+    make_network(db)
+    runner.invoke(app, ["user", "add", "wang", "--role", "cataloguer", "--password-stdin"], input="a-long-password\n")
+    headers = login(client, "wang", "a-long-password")
+    for _ in range(5):
+        client.post("/api/v1/auth/token", json={"username": "wang", "password": "forgotten-1"})
+    result = runner.invoke(app, ["user", "set-password", "wang", "--password-stdin"], input="another-password\n")
+    assert result.exit_code == 0, result.output
+    assert "logins ended: 1" in result.output and "another-password" not in result.output
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    assert login(client, "wang", "another-password")
+
+
+def test_unlock_login_lifts_a_lock_before_it_runs_out(db, client):
+    runner.invoke(app, ["user", "add", "wang", "--role", "cataloguer", "--password-stdin"], input="a-long-password\n")
+    for _ in range(5):
+        client.post("/api/v1/auth/token", json={"username": "wang", "password": "forgotten-1"})
+    locked = client.post("/api/v1/auth/token", json={"username": "wang", "password": "a-long-password"})
+    assert locked.json()["error"] == "AUTH_LOCKED"
+    result = runner.invoke(app, ["unlock-login", "--user", "wang"])
+    assert result.exit_code == 0 and "unlocked: 1 of 1" in result.output
+    assert login(client, "wang", "a-long-password")
+    assert runner.invoke(app, ["unlock-login"]).exit_code != 0  # nothing named
