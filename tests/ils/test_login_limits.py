@@ -231,9 +231,10 @@ def test_parallel_bogus_logins_beyond_the_bound_are_refused_not_queued(db):
         assert httpx.get(f"{base}/api/v1/health").status_code == 200
 
 
-def test_the_served_app_counts_the_address_its_proxy_forwards_in_every_worker(db):
-    """`ils serve` believes X-Forwarded-For from nginx on the same machine: wrong passwords
-    from one client address lock that address (in whichever worker answers), not the proxy's."""
+def test_the_served_app_believes_the_address_and_scheme_its_proxy_forwards(db):
+    """`ils serve` believes X-Forwarded-For and X-Forwarded-Proto from nginx on the same machine:
+    wrong passwords from one client address lock that address (in whichever worker answers),
+    not the proxy's; a page that came over HTTPS gets Secure cookies."""
     make_user(db, "alice", "admin")
     env = {"ILS_LOGIN_MAX_FAILURES_PER_ADDRESS": "4"}
     with live_server(db.url, workers=2, extra_env=env) as base:
@@ -246,6 +247,13 @@ def test_the_served_app_counts_the_address_its_proxy_forwards_in_every_worker(db
         assert refused.status_code == 429 and refused.json()["error"] == "AUTH_RATE_LIMITED"
         other = httpx.post(f"{base}/api/v1/auth/token", headers={"X-Forwarded-For": "203.0.113.6"}, json=RIGHT)
         assert other.status_code == 200
+        # The scheme too: a page the proxy received over HTTPS sets Secure cookies.
+        form = {"username": "alice", "password": "password-123", "next": "/desk"}
+        over_https = httpx.post(f"{base}/desk/login", data=form, headers={"X-Forwarded-Proto": "https",
+                                                                          "X-Forwarded-For": "203.0.113.6"})
+        assert over_https.status_code == 303 and "; Secure" in over_https.headers["set-cookie"]
+        plain = httpx.post(f"{base}/desk/login", data=form, headers={"X-Forwarded-For": "203.0.113.6"})
+        assert plain.status_code == 303 and "Secure" not in plain.headers["set-cookie"]
     with db.session(write=False) as s:
         keys = set(s.scalars(select(LoginThrottle.key)))
     assert "addr:203.0.113.5" in keys and not any(k.startswith("addr:127.") for k in keys)
