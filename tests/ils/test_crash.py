@@ -318,11 +318,12 @@ def test_acknowledged_circulation_survives_kill_9_and_unanswered_retries_happen_
                 stored = stored_answers(db, [op.key for op in this_round])
 
                 # What the desks were told is in the database, under their keys.
-                problems += [f"{op.describe()}: answered, but nothing is stored for its key"
-                             for op in answered if op.key not in stored]
-                problems += [f"{op.describe()}: answered, but its key holds {stored[op.key]}"
-                             for op in answered if op.key in stored and stored[op.key] != (op.status, op.answer)]
                 problems += [f"{op.describe()}: not a success" for op in answered if not op.acknowledged]
+                acknowledged = [op for op in answered if op.acknowledged]
+                problems += [f"{op.describe()}: acknowledged, but nothing is stored for its key"
+                             for op in acknowledged if op.key not in stored]
+                problems += [f"{op.describe()}: acknowledged, but its key holds {stored[op.key]}"
+                             for op in acknowledged if op.key in stored and stored[op.key] != (op.status, op.answer)]
                 for op in unanswered:
                     op.committed_before_retry = op.key in stored
                 in_flight = [op for op in unanswered if op.reached_server]
