@@ -112,11 +112,15 @@ def send_to_pickup(session: Session, ctx: Context, hold: Hold, item: Item, from_
 def _trap(session: Session, ctx: Context, hold: Hold, item: Item, at_unit_id: int, actor: str) -> Move:
     hold.item_id, hold.trapped_at, hold.target_item_id = item.id, ctx.now, None
     if hold.pickup_unit_id == at_unit_id:
-        return make_ready(session, ctx, hold, item, actor)
-    move = send_to_pickup(session, ctx, hold, item, at_unit_id, actor)
-    assert move.transit is not None
-    _event(session, "hold.trapped", hold, ctx, actor, at_unit_id, {"status": "waiting"}, barcode=item.barcode,
-           transit_id=move.transit.id)
+        move = make_ready(session, ctx, hold, item, actor)
+    else:
+        move = send_to_pickup(session, ctx, hold, item, at_unit_id, actor)
+        assert move.transit is not None
+        _event(session, "hold.trapped", hold, ctx, actor, at_unit_id, {"status": "waiting"}, barcode=item.barcode,
+               transit_id=move.transit.id)
+    # Later readers pointed at this copy would wait on a pull list that no longer shows it.
+    session.flush()
+    retarget(session, ctx, item)
     return move
 
 

@@ -220,6 +220,20 @@ def test_targeting_prefers_a_copy_at_the_pickup_unit_then_the_nearest(client, db
     assert lib.hold("DC00000003", "DC-TD", record="红楼梦").json()["target_barcode"] == "W1"
 
 
+def test_a_copy_trapped_for_one_reader_stops_being_the_target_of_another(client, db):
+    lib = library(client, db)
+    lib.title("红楼梦", {"T1": "DC-TD", "W1": "DC-WL"})
+    for n in range(1, 3):
+        lib.reader(f"DC0000000{n}")
+    first = lib.hold("DC00000001", "DC-WL", record="红楼梦").json()
+    second = lib.hold("DC00000002", "DC-TD", record="红楼梦").json()
+    assert (first["target_barcode"], second["target_barcode"]) == ("W1", "T1")
+    # T1 turns up in hand at DC-TD: it is trapped for the first reader and sent to DC-WL…
+    assert lib.checkin("T1", "DC-TD").json()["destination_unit"] == "DC-WL"
+    # …so the second reader's hold points at the copy still on a shelf, not at T1.
+    assert client.get(f"/api/v1/holds/{second['id']}", headers=lib.desk).json()["target_barcode"] == "W1"
+
+
 def test_ties_in_travel_cost_are_spread_over_branches(client, db):
     from tests.support.factories import make_unit
 
