@@ -40,6 +40,8 @@ from circulation.schemas import (
     PatronCreate,
     PatronLookup,
     PatronRead,
+    PatronSearch,
+    PatronSearchResult,
     PatronUpdate,
     PaymentBody,
     ProxyCreate,
@@ -112,6 +114,16 @@ def lookup_patron(body: PatronLookup, session: ReadSession, now: Now, principal:
     patron = patrons.get_patron(session, body.card)
     gate.check(session, principal, "patron.read", card=patron.card_number)
     return patrons.read(session, patron, now, principal)
+
+
+@router.post("/patrons/search", response_model=PatronSearchResult)
+def search_patrons(body: PatronSearch, session: ReadSession, principal: PatronReader) -> PatronSearchResult:
+    """Readers by card number, 身份证号, phone or the start of their name, sent in the body (none
+    of them belongs in a URL). Several readers may share a name: each match has the masked ID
+    card number and phone and the unit that issued the card, to tell them apart. At most 50 are
+    listed (`more` says whether others match). Staff only: readers look up their own card."""
+    found, more = patrons.find(session, body.q, principal)
+    return PatronSearchResult(matches=[patrons.match_read(session, p) for p in found], more=more)
 
 
 @router.patch("/patrons/{card}", response_model=PatronRead)

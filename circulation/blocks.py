@@ -9,6 +9,7 @@ that is not overridable (the copy is on loan to someone else, the card is closed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ils.auth.principal import Principal
@@ -34,6 +35,9 @@ BLOCKS: dict[str, tuple[bool, str]] = {
     "RENEW_LIMIT_REACHED": (True, "The loan has been renewed as often as the rule allows."),
     "RENEW_HOLD_WAITING": (True, "Another patron is waiting for this title."),
     "RENEW_NOT_OWN_LOAN": (False, "Readers renew only their own loans."),
+    # Overridable: a librarian may renew early for a reader about to travel.
+    "RENEW_TOO_EARLY": (True, "The rule allows a renewal only from a number of days before the due day; "
+                              "`on` is the first day it is possible."),
     "HOLD_NOT_ALLOWED": (True, "The loan rule allows this patron no holds on the title's copies."),
     "HOLD_NO_COPIES": (False, "The title has no copy that can fill a hold."),
     "HOLD_ALREADY_PLACED": (False, "The patron already has an active hold on this title."),
@@ -45,13 +49,17 @@ BLOCKS: dict[str, tuple[bool, str]] = {
 class Block:
     code: str
     detail: str
+    on: date | None = None  # the day the block lifts by itself, where there is one (RENEW_TOO_EARLY)
 
     @property
     def overridable(self) -> bool:
         return BLOCKS[self.code][0]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "detail": self.detail, "overridable": self.overridable}
+        found: dict[str, Any] = {"code": self.code, "detail": self.detail, "overridable": self.overridable}
+        if self.on is not None:
+            found["on"] = self.on.isoformat()
+        return found
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ loan limit queues on the patron and the limit holds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -244,6 +245,38 @@ class RenewRequest:
     override: Override = NO_OVERRIDE
 
 
+def earliest_renewal(rule: Rule, loan: Loan) -> date | None:
+    """The first day the rule lets the loan be renewed (None: any day)."""
+    if rule.renew_days_before_due is None:
+        return None
+    return loan.due_on - timedelta(days=rule.renew_days_before_due)
+
+
+def renew_limits(rule: Rule, loan: Loan, today: date) -> list[Block]:
+    """What the loan and its rule alone say against renewing it today: its renewals are used up,
+    or it is too early. A renewal the day after check-out would spend a renewal and gain a day
+    at most (the new due day is never before the old one), so a rule may allow renewals only in
+    the last days before the due day."""
+    blocks: list[Block] = []
+    if loan.renewals >= rule.renewals:
+        blocks.append(Block("RENEW_LIMIT_REACHED", f"已续借 {loan.renewals} 次，达到上限 {rule.renewals} 次"))
+    earliest = earliest_renewal(rule, loan)
+    if earliest is not None and today < earliest:
+        blocks.append(Block("RENEW_TOO_EARLY", f"{earliest.isoformat()} 起才能续借（到期前 {rule.renew_days_before_due} "
+                                               f"天内可续借）", on=earliest))
+    return blocks
+
+
+def renewal_outlook(session: Session, patron: Patron, loans: Iterable[Loan], now: datetime) -> dict[int, list[Block]]:
+    """For each open loan of ``patron``: what stops a renewal today that the loan itself decides
+    (``renew_limits``), so a page offers 续借 only where it can work and says why elsewhere.
+    The reader's standing and waiting holds are told when a renewal is tried."""
+    ctx = Context.load(session, now)
+    return {loan.id: renew_limits(ctx.rule(patron.category_code, loan.item_type, ctx.unit(loan.unit_id)), loan,
+                                  ctx.today)
+            for loan in loans if loan.status == "open"}
+
+
 def renew(session: Session, request: RenewRequest, principal: Principal,
           now: datetime) -> tuple[Loan, list[dict[str, str]]]:
     ctx = Context.load(session, now)
@@ -261,8 +294,7 @@ def renew(session: Session, request: RenewRequest, principal: Principal,
     rule = ctx.rule(patron.category_code, item.item_type, ctx.unit(loan.unit_id))
     blocks = patron_blocks(session, patron, rule, repo.open_loans(session, patron.id), ctx.rules_by_id, ctx.today,
                            skip_loan_id=loan.id)
-    if loan.renewals >= rule.renewals:
-        blocks.append(Block("RENEW_LIMIT_REACHED", f"已续借 {loan.renewals} 次，达到上限 {rule.renewals} 次"))
+    blocks += renew_limits(rule, loan, ctx.today)
     if rule.hold_blocks_renewal and holds.is_wanted(session, ctx, item):
         blocks.append(Block("RENEW_HOLD_WAITING", "有其他读者在预约此书"))
     overrides = settle(blocks, request.override, principal, "renew")

@@ -65,6 +65,10 @@ class Patron(Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'suspended', 'closed')", name="status"),
         CheckConstraint("deposit_fen >= 0", name="deposit_fen"),
+        # The desk finds readers by the start of their name and by phone; text_pattern_ops lets
+        # PostgreSQL answer LIKE '王建%' from the index whatever the database's collation.
+        Index("ix_patron_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+        Index("ix_patron_phone", "phone"),
     )
 
 
@@ -118,6 +122,9 @@ class CirculationRule(Base):
     max_items: Mapped[int] = mapped_column(Integer)  # on loan at once, all types together
     max_items_of_type: Mapped[int | None] = mapped_column(Integer, nullable=True)  # of this rule's item type
     renewals: Mapped[int] = mapped_column(Integer, default=0)
+    # A renewal is possible from this many days before the due day; None: at any time. Without
+    # it a renewal on the day of check-out spends a renewal and gains nothing.
+    renew_days_before_due: Mapped[int | None] = mapped_column(Integer, nullable=True)
     hold_blocks_renewal: Mapped[bool] = mapped_column(Boolean, default=True)
     holds_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     hold_shelf_days: Mapped[int] = mapped_column(Integer, default=7)

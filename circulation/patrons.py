@@ -15,6 +15,7 @@ from circulation.schemas import (
     BlockRead,
     PatronCategoryWrite,
     PatronCreate,
+    PatronMatch,
     PatronRead,
     PatronUpdate,
 )
@@ -22,7 +23,7 @@ from ils.auth import gate
 from ils.auth.principal import Principal
 from ils.auth.service import create_patron_account
 from ils.config import get_settings
-from ils.errors import Conflict, InvalidInput, NotFound
+from ils.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ils.network import repository as units_repo
 from ils.network.service import get_unit
 
@@ -76,6 +77,41 @@ def get_patron(session: Session, card_or_id_card: str, *, lock: bool = False) ->
     if patron is None:
         raise NotFound("PATRON_NOT_FOUND", f"no patron with card or ID card {card_or_id_card!r}")
     return patron
+
+
+SEARCH_LIMIT = 50
+
+
+def find(session: Session, text: str, principal: Principal, limit: int = SEARCH_LIMIT) -> tuple[list[Patron], bool]:
+    """The readers a librarian means by ``text``: the one with that card number or 身份证号;
+    otherwise those whose name starts with it or whose phone it is, at most ``limit`` (and
+    whether more match). Readers may not search: they are only ever shown their own card."""
+    gate.permit(principal, "patron.read")
+    if principal.kind == "patron":
+        raise Forbidden("PERMISSION_DENIED", "readers may not search for readers", extra={"operation": "patron.read"})
+    text = text.strip()
+    if not text:
+        raise InvalidInput("VALIDATION_FAILED", "say whom to look for")
+    exact = repo.patron_by_card(session, text)
+    normal = normalise_id_card(text) if exact is None else None
+    if normal is not None:
+        exact = repo.patron_by_id_card(session, normal)
+    if exact is not None:
+        return [exact], False
+    digits = "".join(c for c in text if c not in " -")
+    phone = digits if digits.isdigit() else None
+    found = list(repo.find_patrons(session, text, phone, limit + 1))
+    return found[:limit], len(found) > limit
+
+
+def match_read(session: Session, patron: Patron) -> PatronMatch:
+    """A reader in a list of matches: masked for everyone, as the list is only for choosing."""
+    return PatronMatch(
+        card_number=patron.card_number, name=patron.name, id_card_number=mask(patron.id_card_number),
+        phone=mask_phone(patron.phone), unit=units_repo.code_map(session)[patron.unit_id],
+        category=patron.category_code, status=patron.status,  # type: ignore[arg-type]
+        expires_on=patron.expires_on,
+    )
 
 
 def register(session: Session, data: PatronCreate, principal: Principal, now: datetime) -> Patron:

@@ -33,6 +33,7 @@ class Rule:
     max_items: int
     max_items_of_type: int | None
     renewals: int
+    renew_days_before_due: int | None
     hold_blocks_renewal: bool
     holds_allowed: bool
     hold_shelf_days: int

@@ -44,6 +44,15 @@ def patron_by_id_card(session: Session, id_card_number: str, *, lock: bool = Fal
     return session.scalars(_locked(query) if lock else query).one_or_none()
 
 
+def find_patrons(session: Session, name_start: str, phone: str | None, limit: int) -> Sequence[Patron]:
+    """Readers whose name starts with ``name_start`` or whose phone is ``phone``, by name."""
+    escaped = name_start.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    match = Patron.name.like(f"{escaped}%", escape="\\")
+    if phone:
+        match = or_(match, Patron.phone == phone)
+    return session.scalars(select(Patron).where(match).order_by(Patron.name, Patron.card_number).limit(limit)).all()
+
+
 def active_blocks(session: Session, patron_id: int) -> Sequence[PatronBlock]:
     return session.scalars(
         select(PatronBlock).where(PatronBlock.patron_id == patron_id, PatronBlock.lifted_at.is_(None))

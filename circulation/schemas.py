@@ -28,6 +28,32 @@ class PatronLookup(BaseModel):
                       examples=["DC00000001"])
 
 
+class PatronSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(min_length=1, max_length=100, description="Card number, 身份证号, phone, or the start of a name",
+                   examples=["王建华"])
+
+
+class PatronMatch(BaseModel):
+    """One reader found by a search: enough to tell namesakes apart, with the ID card number and
+    phone masked whoever asks."""
+
+    card_number: str
+    name: str
+    id_card_number: str | None = Field(examples=["530113********001X"])
+    phone: str | None = Field(examples=["138****5678"])
+    unit: str = Field(description="Where the card was issued")
+    category: str
+    status: Status
+    expires_on: date
+
+
+class PatronSearchResult(BaseModel):
+    matches: list[PatronMatch]
+    more: bool = Field(description="More readers match than are listed; narrow the search")
+
+
 class PatronCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -117,6 +143,10 @@ class RuleWrite(BaseModel):
     max_items: int = Field(ge=0, le=500, examples=[10])
     max_items_of_type: int | None = Field(default=None, ge=0)
     renewals: int = Field(default=1, ge=0, le=20)
+    renew_days_before_due: int | None = Field(
+        default=None, ge=0, le=366, examples=[7],
+        description="A renewal is possible from this many days before the due day (0: on the due day only); "
+                    "null: at any time")
     hold_blocks_renewal: bool = True
     holds_allowed: bool = True
     hold_shelf_days: int = Field(default=7, gt=0, le=60)
@@ -160,6 +190,7 @@ class BlockOut(BaseModel):
     code: str
     detail: str
     overridable: bool
+    on: date | None = Field(default=None, description="RENEW_TOO_EARLY: the first day a renewal is possible")
 
 
 class LoanRead(BaseModel):
@@ -213,6 +244,8 @@ class TransitNote(BaseModel):
     to_unit: str
     reason: str
     status: str
+    promised_on: date | None = Field(default=None, description="The day the van timetable promises it there")
+    path: list[dict[str, str]] | None = Field(default=None, description='Hops: [{"route", "day", "from", "to"}]')
 
 
 class MoveRead(BaseModel):

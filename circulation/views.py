@@ -76,7 +76,8 @@ def move_read(session: Session, item: Item, move: Move) -> MoveRead:
         if "hold_id" in move.detail else None
     transit = TransitNote(id=move.transit.id, from_unit=units[move.transit.from_unit_id].code,
                           to_unit=units[move.transit.to_unit_id].code, reason=move.transit.reason,
-                          status=move.transit.status) if move.transit is not None else None
+                          status=move.transit.status, promised_on=move.transit.promised_on,
+                          path=move.transit.path) if move.transit is not None else None
     return MoveRead(
         barcode=item.barcode, title=_title(session, item.record_id), call_number=item.call_number,
         disposition=move.disposition,  # type: ignore[arg-type]

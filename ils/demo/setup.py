@@ -35,18 +35,24 @@ CATEGORIES = [
     ("adult", "成人读者", 60), ("child", "少儿读者", 36), ("senior", "老年读者", 60),
     ("disabled", "残障读者", 60), ("temporary", "临时读者", 3),
 ]
-# The demo network's loan rules: a default, and what a county typically varies.
+# The demo network's loan rules: a default, and what a county typically varies. A renewal is
+# possible in the last week before the due day (renew_days_before_due): earlier it would spend a
+# renewal for a few days at most. Readers who come less often (the elderly, disabled readers,
+# village points and the mobile library's fortnightly stops) get a longer window.
 RULES = [
-    {"loan_days": 30, "max_items": 10, "renewals": 1, "hold_shelf_days": 7},
-    {"patron_category": "child", "loan_days": 21, "max_items": 5, "renewals": 1},
-    {"patron_category": "child", "item_type": "children", "loan_days": 30, "max_items": 5, "renewals": 2},
-    {"patron_category": "senior", "loan_days": 45, "max_items": 10, "renewals": 2},
-    {"patron_category": "disabled", "loan_days": 60, "max_items": 10, "renewals": 3},
+    {"loan_days": 30, "max_items": 10, "renewals": 1, "hold_shelf_days": 7, "renew_days_before_due": 7},
+    {"patron_category": "child", "loan_days": 21, "max_items": 5, "renewals": 1, "renew_days_before_due": 7},
+    {"patron_category": "child", "item_type": "children", "loan_days": 30, "max_items": 5, "renewals": 2,
+     "renew_days_before_due": 7},
+    {"patron_category": "senior", "loan_days": 45, "max_items": 10, "renewals": 2, "renew_days_before_due": 14},
+    {"patron_category": "disabled", "loan_days": 60, "max_items": 10, "renewals": 3, "renew_days_before_due": 14},
     {"patron_category": "temporary", "loan_days": 14, "max_items": 2, "renewals": 0, "holds_allowed": False},
     {"item_type": "local_doc", "loan_days": 14, "max_items": 10, "renewals": 0},
     {"item_type": "rare_book", "loan_days": 1, "max_items": 0, "renewals": 0, "holds_allowed": False},
-    {"unit_level": "service_point", "loan_days": 45, "max_items": 10, "renewals": 1, "hold_shelf_days": 10},
-    {"unit_level": "mobile", "loan_days": 60, "max_items": 10, "renewals": 1, "hold_shelf_days": 14},
+    {"unit_level": "service_point", "loan_days": 45, "max_items": 10, "renewals": 1, "hold_shelf_days": 10,
+     "renew_days_before_due": 14},
+    {"unit_level": "mobile", "loan_days": 60, "max_items": 10, "renewals": 1, "hold_shelf_days": 14,
+     "renew_days_before_due": 14},
 ]
 # A self-check machine in the lobby of the 总馆 and of two branches; the village one is an older
 # model set to GB18030, as many in use are.

@@ -149,6 +149,25 @@ def test_renew_counts_against_the_limit_and_a_waiting_hold_blocks_it(client, db,
     assert [b["code"] for b in both.json()["blocks"]] == ["RENEW_LIMIT_REACHED", "RENEW_HOLD_WAITING"]
 
 
+def test_a_renewal_before_the_rules_window_is_refused_naming_the_day_it_opens_and_spends_nothing(client, db, clock):
+    lib = library(client, db, renew_days_before_due=7)
+    assert client.get("/api/v1/circulation-rules", headers=lib.admin).json()[0]["renew_days_before_due"] == 7
+    lib.title("红楼梦", {"B1": "DC-TD"})
+    lib.reader("DC00000001")
+    assert lib.checkout("DC00000001", "B1", "DC-TD").json()["due_on"] == "2026-12-23"
+    early = client.post("/api/v1/circulation/renew", headers=lib.desk, json={"barcode": "B1"})
+    assert early.status_code == 409 and early.json()["error"] == "RENEW_BLOCKED"
+    (block,) = early.json()["blocks"]
+    assert block["code"] == "RENEW_TOO_EARLY" and block["on"] == "2026-12-16" and "2026-12-16" in block["detail"]
+    loans = client.get("/api/v1/patrons/DC00000001/loans", headers=lib.desk).json()
+    assert [(loan["due_on"], loan["renewals"]) for loan in loans] == [("2026-12-23", 0)]
+
+    lib.advance(clock, days=23)  # Wednesday 16 Dec: seven days before the due day
+    renewed = client.post("/api/v1/circulation/renew", headers=lib.desk, json={"barcode": "B1"})
+    assert renewed.status_code == 200, renewed.text
+    assert renewed.json()["due_on"] == "2027-01-15" and renewed.json()["renewals"] == 1
+
+
 def test_a_reader_renews_their_own_loans_only(client, db):
     lib = library(client, db)
     lib.title("红楼梦", {"B1": "DC-TD", "B2": "DC-TD"})

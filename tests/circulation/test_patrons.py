@@ -145,6 +145,39 @@ def test_cataloguers_cannot_see_patrons_and_readers_see_only_themselves_masked(c
     assert other.status_code == 403 and other.json()["error"] == "NOT_OWN_ACCOUNT"
 
 
+def test_readers_are_found_by_the_start_of_their_name_or_their_phone_and_namesakes_told_apart(client, db):
+    make_network(db)
+    _categories(client, db)
+    td = staff(client, db, "librarian", ("DC-TD",))
+    wl = staff(client, db, "librarian", ("DC-WL",), username="wl")
+    for headers, body in (
+        (td, _reader("DC00000201", name="王建华", id_card_number=ID_CARD, phone="13800001234")),
+        (wl, _reader("DC00000202", name="王建华", unit="DC-WL")),
+        (td, _reader("DC00000203", name="王建国", password="reader-pass")),
+        (td, _reader("DC00000204", name="李秀英")),
+    ):
+        assert client.post("/api/v1/patrons", headers=headers, json=body).status_code == 201
+
+    def search(q, headers=td):
+        return client.post("/api/v1/patrons/search", headers=headers, json={"q": q})
+
+    namesakes = search("王建华").json()
+    assert namesakes["more"] is False
+    assert [(m["card_number"], m["unit"], m["id_card_number"]) for m in namesakes["matches"]] == [
+        ("DC00000201", "DC-TD", "110105********002X"), ("DC00000202", "DC-WL", None)]
+    assert namesakes["matches"][0]["phone"] == "138****1234"  # masked even to the reader's own unit
+    assert {m["card_number"] for m in search("王建").json()["matches"]} == {"DC00000201", "DC00000202", "DC00000203"}
+    assert [m["card_number"] for m in search("138-0000-1234").json()["matches"]] == ["DC00000201"]
+    assert [m["card_number"] for m in search(ID_CARD.lower(), headers=wl).json()["matches"]] == ["DC00000201"]
+    assert search("DC00000204").json()["matches"][0]["name"] == "李秀英"
+    assert search("%").json()["matches"] == [] and search("_").json()["matches"] == []
+
+    assert search("王", headers=staff(client, db, "cataloguer")).status_code == 403
+    token = client.post("/api/v1/auth/token", json={"card_number": "DC00000203", "password": "reader-pass"}).json()
+    reader = search("王建", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert reader.status_code == 403 and "DC00000201" not in reader.text
+
+
 def test_the_same_card_registered_at_two_desks_at_once_is_issued_once(db):
     from circulation.patrons import register, save_category
     from circulation.schemas import PatronCategoryWrite, PatronCreate
