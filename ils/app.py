@@ -114,7 +114,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
 
     app.add_middleware(SecurityHeaders)
 
-    from ils.web.routes import error_page, install, is_page
+    from ils.web.routes import error_page, install, invalid_page, is_page
 
     @app.exception_handler(errors.DomainError)
     async def _domain_error(request: Request, exc: errors.DomainError) -> Response:
@@ -128,7 +128,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         if is_page(request):
-            return await error_page(request, errors.InvalidInput("VALIDATION_FAILED", "the form is incomplete"))
+            return await invalid_page(request, exc)
         details: list[dict[str, Any]] = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]

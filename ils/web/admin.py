@@ -4,6 +4,7 @@ one unit, speaks UTF-8 or GB18030, and may be disabled or removed)."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
@@ -16,6 +17,7 @@ from ils.auth.service import list_users
 from ils.errors import DomainError
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import network
+from ils.web.confirm import Confirm, ask, confirmed
 from ils.web.pages import View, check_csrf, page, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -62,14 +64,23 @@ def add_machine(view: AdminView, session: WriteSession, now: Now, login: Annotat
 
 @router.post("/admin/sip2/{login}/active", response_class=HTMLResponse)
 def set_active(login: str, view: AdminView, session: WriteSession, now: Now, active: Annotated[bool, Form()],
-               csrf: Csrf = "") -> Response:
+               confirm: Confirm = "", csrf: Csrf = "") -> Response:
+    """Enable or disable a machine; disabling (the machine stops lending at once) asks first."""
     check_csrf(view, csrf)
+    if not active and not confirmed(confirm):
+        return ask(view, area="admin", action=f"/admin/sip2/{quote(login, safe='')}/active", fields={"active": "false"},
+                   question=view.t("admin.sip2.disable_confirm", login=login), back="/admin")
     sip2_accounts.update_account(session, login, Sip2AccountUpdate(active=active), now)
     return redirect("/admin?done=changed")
 
 
 @router.post("/admin/sip2/{login}/remove", response_class=HTMLResponse)
-def remove_machine(login: str, view: AdminView, session: WriteSession, csrf: Csrf = "") -> Response:
+def remove_machine(login: str, view: AdminView, session: WriteSession, confirm: Confirm = "",
+                   csrf: Csrf = "") -> Response:
+    """Remove a machine's account for good; asks first."""
     check_csrf(view, csrf)
+    if not confirmed(confirm):
+        return ask(view, area="admin", action=f"/admin/sip2/{quote(login, safe='')}/remove",
+                   question=view.t("admin.sip2.remove_confirm", login=login), back="/admin")
     sip2_accounts.remove_account(session, login)
     return redirect("/admin?done=removed")

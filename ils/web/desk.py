@@ -6,9 +6,15 @@ scanning page is a form with one focused field."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import base64
+import hashlib
+import hmac
+import json
+import zlib
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Path
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -23,7 +29,7 @@ from circulation.schemas import PatronCreate
 from ils.auth import gate
 from ils.auth.service import assigned_units, login_staff
 from ils.config import get_settings
-from ils.errors import DomainError
+from ils.errors import DomainError, NotFound
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import UnitInfo, network, unit_by_code
 from ils.web.pages import (
@@ -42,11 +48,14 @@ from ils.web.pages import (
     safe_next,
     unit_names,
 )
+from ils.web.confirm import Confirm, ask, confirmed
+from ils.web.refusals import renew_refused
 from logistics.public import transit_count, transit_list
 
 router = APIRouter(include_in_schema=False)
 Barcode = Annotated[str, Form(max_length=64)]
 Csrf = Annotated[str, Form()]
+HoldId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 # What each page does, in the words of ils.auth.gate: the same permissions as the API's routes.
 StaffSelf = Annotated[View, page("auth.self", "staff")]
@@ -60,6 +69,7 @@ Registering = Annotated[View, page("patron.register", "desk")]
 Returning = Annotated[View, page("loan.checkin", "desk")]
 Receiving = Annotated[View, page("transit.receive", "desk")]
 HoldLists = Annotated[View, page("hold.list", "desk")]
+HoldChanging = Annotated[View, page("hold.change", "staff")]
 ShelfKeeping = Annotated[View, page("hold.shelf", "desk")]
 Transits = Annotated[View, page("transit.read", "desk")]
 
@@ -68,6 +78,12 @@ def _units_of(session: Session, view: View) -> list[tuple[str, str]]:
     assert view.principal is not None
     codes = view.principal.unit_codes
     return sorted((u.code, u.name) for u in network(session).units.values() if codes is None or u.code in codes)
+
+
+def reader_url(card_number: str, **flags: str | int) -> str:
+    """The reader's page at the desk. Its address carries the card number, never the 身份证号:
+    addresses end up in access logs, proxies and the browser's history."""
+    return "/desk/checkout?" + urlencode({"card": card_number, **flags})
 
 
 def _here(session: Session, view: View, operation: str) -> UnitInfo:
@@ -147,20 +163,31 @@ def home(view: DeskHome, session: ReadSession, now: Now) -> Response:
 # ---- check-out and the reader's page --------------------------------------------------------
 
 def _patron_page(view: View, session: Session, now: Now, card: str | None, status: int = 200,
-                 refused: dict | None = None) -> Response:
+                 refused: dict | None = None, *, card_only: bool = False) -> Response:
+    """The reader's page: who they are, their standing, loans (with a 续借 button where a renewal
+    can work, and why not elsewhere) and holds. ``card_only``: ``card`` came in an address, so it
+    is a card number (an ID card number is looked up by POST /desk/patrons)."""
     reader = None
     if card:
         try:
-            patron = patrons.get_patron(session, card.strip())
+            if card_only:
+                found = circulation_repo.patron_by_card(session, card.strip())
+                if found is None:
+                    raise NotFound("PATRON_NOT_FOUND", "no patron with that card number")
+                patron = found
+            else:
+                patron = patrons.get_patron(session, card.strip())
         except DomainError as exc:
             view.error(exc)
             status = 404
         else:
             today = local_date(now)
+            rows = circulation_repo.patron_loans(session, patron.id)
+            outlook = loans.renewal_outlook(session, patron, rows, now)
             reader = {
                 "patron": patrons.read(session, patron, now, view.principal),
-                "loans": [views.loan_read(session, loan, today)
-                          for loan in circulation_repo.patron_loans(session, patron.id)],
+                "loans": [views.loan_read(session, loan, today) for loan in rows],
+                "renewal": {loan_id: [b.to_dict() for b in blocks] for loan_id, blocks in outlook.items()},
                 "holds": [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)],
                 "owed_fen": circulation_repo.owed_fen(session, patron.id),
             }
@@ -170,12 +197,14 @@ def _patron_page(view: View, session: Session, now: Now, card: str | None, statu
 
 @router.get("/desk/checkout", response_class=HTMLResponse)
 def checkout_page(view: ReaderAtDesk, session: ReadSession, now: Now, card: str | None = None,
-                  lent: str | None = None, renewed: str | None = None) -> Response:
+                  lent: str | None = None, renewed: str | None = None, cancelled: int | None = None) -> Response:
     if lent:
         view.flash.append(("ok", view.t("desk.checkout.lent", barcode=lent)))
     if renewed:
         view.flash.append(("ok", view.t("desk.checkout.renewed", barcode=renewed)))
-    return _patron_page(view, session, now, card)
+    if cancelled:
+        view.flash.append(("ok", view.t("desk.checkout.hold_cancelled")))
+    return _patron_page(view, session, now, card, card_only=True)
 
 
 @router.post("/desk/checkout", response_class=HTMLResponse)
@@ -188,7 +217,7 @@ def checkout(view: Lending, session: WriteSession, now: Now, card: Annotated[str
     request = CheckoutRequest(card, barcode, view.unit or "", None,
                               Override(frozenset(override), override_reason.strip() or None))
     try:
-        loans.checkout(session, request, view.principal, now)
+        decision = loans.checkout(session, request, view.principal, now)
     except DomainError as exc:
         session.rollback()
         if exc.blocks:
@@ -198,7 +227,7 @@ def checkout(view: Lending, session: WriteSession, now: Now, card: Annotated[str
             return _patron_page(view, session, now, card, status=409, refused=refused)
         view.error(exc)
         return _patron_page(view, session, now, card, status=exc.http_status)
-    return redirect(f"/desk/checkout?card={card}&lent={barcode}")
+    return redirect(reader_url(decision.patron.card_number, lent=barcode))
 
 
 @router.post("/desk/renew", response_class=HTMLResponse)
@@ -206,20 +235,66 @@ def renew(view: Renewing, session: WriteSession, now: Now, card: Annotated[str, 
           csrf: Csrf = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
+    barcode = barcode.strip()
     try:
-        loans.renew(session, RenewRequest(barcode, view.unit, NO_OVERRIDE), view.principal, now)
+        loan, _ = loans.renew(session, RenewRequest(barcode, view.unit, NO_OVERRIDE), view.principal, now)
     except DomainError as exc:
         session.rollback()
-        view.error(exc)
+        renew_refused(view, session, barcode, exc)
         return _patron_page(view, session, now, card, status=exc.http_status)
-    return redirect(f"/desk/checkout?card={card}&renewed={barcode}")
+    holder = circulation_repo.patron_card_map(session, [loan.patron_id])[loan.patron_id][0]
+    return redirect(reader_url(holder, renewed=barcode))
+
+
+@router.post("/desk/holds/{hold_id}/cancel", response_class=HTMLResponse)
+def cancel_hold(hold_id: HoldId, view: HoldChanging, session: WriteSession, now: Now,
+                card: Annotated[str, Form()] = "", confirm: Confirm = "", csrf: Csrf = "") -> Response:
+    """Cancel a reader's hold at the desk (the reader asked, or called); asks first."""
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    if not confirmed(confirm):
+        return ask(view, area="desk", action=f"/desk/holds/{hold_id}/cancel", fields={"card": card},
+                   question=view.t("hold.cancel_confirm"),
+                   back=reader_url(card) if card else "/desk/checkout")
+    hold, _ = holds.cancel(session, hold_id, view.principal, now, "cancelled at the desk")
+    holder = circulation_repo.patron_card_map(session, [hold.patron_id])[hold.patron_id][0]
+    return redirect(reader_url(holder, cancelled=hold.id))
+
+
+# ---- finding a reader --------------------------------------------------------------------------
+# A card number, a 身份证号, a phone or a name is sent by POST and never put in an address; the
+# reader's page is then opened by card number.
+
+def _lookup_page(view: View, session: Session, q: str = "", status: int = 200, matches: list[Any] | None = None,
+                 more: bool = False) -> Response:
+    return render(view, "desk/lookup.html", status=status, area="desk", q=q, matches=matches, more=more,
+                  names=unit_names(session))
 
 
 @router.get("/desk/patrons", response_class=HTMLResponse)
-def lookup(view: ReaderLookup, card: str | None = None) -> Response:
-    if card and card.strip():
-        return redirect(f"/desk/checkout?card={card.strip()}")
-    return render(view, "desk/lookup.html", area="desk")
+def lookup(view: ReaderLookup, session: ReadSession) -> Response:
+    return _lookup_page(view, session)
+
+
+@router.post("/desk/patrons", response_class=HTMLResponse)
+def find(view: ReaderLookup, session: ReadSession, q: Annotated[str, Form(max_length=100)] = "",
+         csrf: Csrf = "") -> Response:
+    """One reader found opens their page; namesakes are listed to choose from (masked ID
+    numbers and the unit that issued the card tell them apart)."""
+    check_csrf(view, csrf)
+    assert view.principal is not None
+    q = q.strip()
+    try:
+        found, more = patrons.find(session, q, view.principal)
+    except DomainError as exc:
+        view.error(exc)
+        return _lookup_page(view, session, q, status=exc.http_status)
+    if len(found) == 1:
+        return redirect(reader_url(found[0].card_number))
+    if not found:
+        view.flash.append(("error", view.t("desk.lookup.none", q=q)))
+        return _lookup_page(view, session, q, status=404, matches=[])
+    return _lookup_page(view, session, q, matches=[patrons.match_read(session, p) for p in found], more=more)
 
 
 @router.get("/desk/patrons/new", response_class=HTMLResponse)
@@ -251,21 +326,72 @@ def register(view: Registering, session: WriteSession, now: Now, card_number: An
         view.error(exc)
         return render(view, "desk/register.html", status=exc.http_status, area="desk",
                       categories=circulation_repo.categories(session), form=form)
-    return redirect(f"/desk/checkout?card={form['card_number']}")
+    return redirect(reader_url(form["card_number"]))
 
 
 # ---- check-in and receiving ------------------------------------------------------------------
 
+# The check-in page lists this session's returns, newest first, so a librarian who looks away can
+# still see what to do with each book on the trolley. The list lives in a cookie signed for this
+# login and desk (the server keeps nothing per page); it holds the last RETURNS_KEPT returns.
+RETURNS_COOKIE = "ils_returns"
+RETURNS_KEPT = 30
+RETURN_FIELDS = ("barcode", "title", "disposition", "place", "card", "at")
+RETURNS_MAX_CHARS = 3000  # a browser keeps about 4 KB per cookie
+TITLE_CHARS = 24
+
+
+def _returns_signature(view: View, payload: str) -> str:
+    secret = get_settings().resolved_secret_key().encode()
+    message = f"returns:{view.token}:{view.unit}:{payload}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def _session_returns(view: View) -> list[dict[str, str]]:
+    payload, _, signature = view.request.cookies.get(RETURNS_COOKIE, "").rpartition(".")
+    if not payload or not hmac.compare_digest(_returns_signature(view, payload), signature):
+        return []  # another login's or desk's list, or none: this session starts afresh
+    try:
+        rows = json.loads(zlib.decompress(base64.urlsafe_b64decode(payload)))
+    except (ValueError, zlib.error):
+        return []
+    return [dict(zip(RETURN_FIELDS, row)) for row in rows
+            if isinstance(row, list) and len(row) == len(RETURN_FIELDS)]
+
+
+def _keep_returns(view: View, response: Response, returns: list[dict[str, str]]) -> None:
+    rows = [[entry[name] for name in RETURN_FIELDS] for entry in returns[:RETURNS_KEPT]]
+    while True:
+        raw = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode()
+        if len(payload) <= RETURNS_MAX_CHARS or len(rows) <= 1:
+            break
+        rows = rows[:-1]  # long titles: fewer of the oldest fit
+    # A browser-session cookie: it ends with the browser, and a new login cannot read it.
+    response.set_cookie(RETURNS_COOKIE, f"{payload}.{_returns_signature(view, payload)}", httponly=True,
+                        samesite="lax", path="/desk")
+
+
+def _return_entry(result: Any, at: str) -> dict[str, str]:
+    hold = result.hold
+    place = hold.name if result.disposition == "hold_shelf" and hold is not None else \
+        result.destination_name if result.disposition == "transit" else ""
+    card = hold.card if result.disposition == "hold_shelf" and hold is not None else ""
+    return {"barcode": result.barcode, "title": result.title[:TITLE_CHARS], "disposition": result.disposition,
+            "place": place, "card": card, "at": at}
+
+
 @router.get("/desk/checkin", response_class=HTMLResponse)
 def checkin_page(view: Returning) -> Response:
     return render(view, "desk/checkin.html", area="desk", result=None, action="/desk/checkin",
-                  heading="desk.checkin.title")
+                  heading="desk.checkin.title", submit="desk.checkin.submit", returns=_session_returns(view))
 
 
 def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bool) -> Response:
     assert view.principal is not None
-    action, heading = ("/desk/transits/receive", "desk.transits.receive") if receive else \
-        ("/desk/checkin", "desk.checkin.title")
+    action, heading, submit = ("/desk/transits/receive", "desk.transits.receive", "desk.transits.receive") \
+        if receive else ("/desk/checkin", "desk.checkin.title", "desk.checkin.submit")
+    returns = None if receive else _session_returns(view)
     try:
         if receive:
             outcome = loans.receive_copy(session, barcode.strip(), view.unit or "", view.principal, now)
@@ -275,13 +401,20 @@ def _move_page(view: View, session: Session, now: Now, barcode: str, receive: bo
         session.rollback()
         view.error(exc)
         return render(view, "desk/checkin.html", status=exc.http_status, area="desk", result=None, action=action,
-                      heading=heading)
+                      heading=heading, submit=submit, returns=returns)
     result = views.move_read(session, outcome.item, outcome.move)
     loan = outcome.loan
-    return render(view, "desk/checkin.html", area="desk", result=result, action=action, heading=heading,
-                  loan=views.loan_read(session, loan, local_date(now)) if loan is not None else None,
-                  found=outcome.found, fine_fen=outcome.fine.amount_fen if outcome.fine is not None else 0,
-                  names=unit_names(session), now=now.astimezone(get_settings().tz))
+    local = now.astimezone(get_settings().tz)
+    if returns is not None:
+        returns.insert(0, _return_entry(result, local.strftime("%H:%M")))
+    response = render(view, "desk/checkin.html", area="desk", result=result, action=action, heading=heading,
+                      submit=submit, returns=returns,
+                      loan=views.loan_read(session, loan, local_date(now)) if loan is not None else None,
+                      found=outcome.found, fine_fen=outcome.fine.amount_fen if outcome.fine is not None else 0,
+                      names=unit_names(session), now=local)
+    if returns is not None:
+        _keep_returns(view, response, returns)
+    return response
 
 
 @router.post("/desk/checkin", response_class=HTMLResponse)
@@ -322,11 +455,14 @@ def hold_shelf(view: HoldLists, session: ReadSession, now: Now, expired: int | N
 
 
 @router.post("/desk/holds/expire", response_class=HTMLResponse)
-def expire(view: ShelfKeeping, session: WriteSession, now: Now, csrf: Csrf = "") -> Response:
+def expire(view: ShelfKeeping, session: WriteSession, now: Now, confirm: Confirm = "", csrf: Csrf = "") -> Response:
     """Expire the hold shelf of this desk's unit (never another unit's: ``ils daily`` does every
-    shelf each morning)."""
+    shelf each morning); asks first."""
     check_csrf(view, csrf)
     assert view.principal is not None
+    if not confirmed(confirm):
+        return ask(view, area="desk", action="/desk/holds/expire", question=view.t("desk.shelf.expire_confirm"),
+                   back="/desk/holds/shelf")
     here = unit_by_code(session, view.unit or "")
     done = holds.expire_shelf(session, now, view.principal, [here.id])
     return redirect(f"/desk/holds/shelf?expired={len(done)}")

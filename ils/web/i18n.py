@@ -71,8 +71,15 @@ class Translator:
     def has(self, key: str) -> bool:
         return key in self._texts or key in self._fallback
 
-    def error(self, code: str, detail: str | None = None) -> str:
-        """A stable error or block code in words; the server's English detail when the
-        catalogue has no words for it yet."""
+    def error(self, code: str, detail: str | None = None, **values: Any) -> str:
+        """A stable error or block code in words, with the values a block carries filled in
+        (RENEW_TOO_EARLY's ``on``); the server's detail when the catalogue has no words for it
+        yet, or the words need a value the block did not bring."""
         key = f"error.{code}"
-        return self(key) if self.has(key) else (detail or code)
+        if not self.has(key):
+            return detail or code
+        text = self._texts.get(key) or self._fallback[key]
+        try:
+            return text.format(**{name: value for name, value in values.items() if value is not None})
+        except (KeyError, IndexError):
+            return detail or code

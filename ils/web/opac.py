@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
@@ -22,6 +23,7 @@ from ils.auth.service import login_patron
 from ils.errors import DomainError
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import network
+from ils.web.confirm import Confirm, ask, confirmed
 from ils.web.pages import (
     READER_COOKIE,
     LoginView,
@@ -37,6 +39,7 @@ from ils.web.pages import (
     safe_next,
     unit_names,
 )
+from ils.web.refusals import renew_refused
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -66,7 +69,8 @@ def search_page(
         result = search_engine().search(SearchQuery(q=q, unit=unit, available=available, page=page, size=PAGE_SIZE))
     names = unit_names(session)
     pages = math.ceil(result.total / PAGE_SIZE) if result else 0
-    base = f"/opac?q={q}&unit={unit or ''}&available={'true' if available else 'false'}"
+    # Every part from the reader's input is encoded: "中国 #小说" must not page through "中国".
+    base = "/opac?" + urlencode({"q": q, "unit": unit or "", "available": "true" if available else "false"})
     return render(view, "opac/search.html", area="opac", q=q, unit=unit, available=available, result=result,
                   units=_units(session), names=names, page=page, pages=pages, base=base)
 
@@ -142,11 +146,16 @@ def _account(view: View, session: Session, now: Now, status: int = 200) -> Respo
     assert view.principal is not None
     patron = patrons.get_patron(session, view.principal.name)
     today = local_date(now)
-    current = [views.loan_read(session, loan, today) for loan in circulation_repo.patron_loans(session, patron.id)]
+    rows = circulation_repo.patron_loans(session, patron.id)
+    current = [views.loan_read(session, loan, today) for loan in rows]
+    # 续借 is offered only where it can work; elsewhere the page says why (used up, too early).
+    renewal = {loan_id: [b.to_dict() for b in blocks]
+               for loan_id, blocks in loans.renewal_outlook(session, patron, rows, now).items()}
     active = [views.hold_read(session, h) for h in circulation_repo.patron_holds(session, patron.id)]
     names = unit_names(session)
     return render(view, "opac/account.html", status=status, area="opac",
-                  patron=patrons.read(session, patron, now, view.principal), loans=current, holds=active,
+                  patron=patrons.read(session, patron, now, view.principal), loans=current, renewal=renewal,
+                  holds=active,
                   names=names, owed_fen=circulation_repo.owed_fen(session, patron.id))
 
 
@@ -167,20 +176,24 @@ def renew(view: Annotated[View, page("loan.renew", "reader")], session: WriteSes
           csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
+    barcode = barcode.strip()
     try:
         loans.renew(session, RenewRequest(barcode, None, NO_OVERRIDE), view.principal, now)
     except DomainError as exc:
         session.rollback()
-        view.error(exc)
+        renew_refused(view, session, barcode, exc)
         return _account(view, session, now, status=exc.http_status)
-    return redirect(f"/opac/account?renewed={barcode}")
+    return redirect("/opac/account?" + urlencode({"renewed": barcode}))
 
 
 @router.post("/opac/account/holds/{hold_id}/cancel", response_class=HTMLResponse)
 def cancel(hold_id: int, view: Annotated[View, page("hold.change", "reader")], session: WriteSession, now: Now,
-           csrf: Annotated[str, Form()] = "") -> Response:
+           confirm: Confirm = "", csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
+    if not confirmed(confirm):  # asked in the browser already when JavaScript runs
+        return ask(view, area="opac", action=f"/opac/account/holds/{hold_id}/cancel", back="/opac/account",
+                   question=view.t("hold.cancel_confirm"))
     try:
         holds.cancel(session, hold_id, view.principal, now, "cancelled by the reader in the OPAC")
     except DomainError as exc:

@@ -79,11 +79,12 @@ class View:
         query = self.request.url.query
         return self.request.url.path + (f"?{query}" if query else "")
 
-    def error(self, exc: DomainError) -> None:
-        """Show a refusal in words: its code, and every block it carries."""
-        self.flash.append(("error", self.t.error(exc.code, exc.detail)))
+    def error(self, exc: DomainError, heading: str | None = None) -> None:
+        """Show a refusal in words: ``heading`` (what was refused) or its code, and every block
+        it carries."""
+        self.flash.append(("error", heading or self.t.error(exc.code, exc.detail)))
         for block in exc.blocks:
-            self.flash.append(("error", self.t.error(block["code"], block.get("detail"))))
+            self.flash.append(("error", self.t.error(block["code"], block.get("detail"), on=block.get("on"))))
 
     def may(self, scope: str) -> bool:
         return self.principal is not None and scope in self.principal.scopes

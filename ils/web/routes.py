@@ -7,10 +7,11 @@ from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ils.errors import DomainError
+from ils.errors import DomainError, InvalidInput, NotFound
 from ils.web import admin, desk, opac
 from ils.web.i18n import pick_locale
 from ils.web.pages import (
@@ -54,7 +55,16 @@ async def error_page(request: Request, exc: DomainError) -> HTMLResponse:
     view.flash.append(("error", view.t.error(exc.code, exc.detail)))
     area = "desk" if request.url.path.startswith("/desk") else "admin" if request.url.path.startswith("/admin") \
         else "opac"
-    return render(view, "error.html", status=exc.http_status, area=area, code=exc.code)
+    return render(view, "error.html", status=exc.http_status, area=area, code=exc.code,
+                  http_status=exc.http_status)
+
+
+async def invalid_page(request: Request, exc: RequestValidationError) -> HTMLResponse:
+    """A page request that does not have the shape of its route. An address whose path does not
+    parse (``/opac/records/abc``) names no page: 404, not "the form is incomplete"."""
+    if exc.errors() and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors()):
+        return await error_page(request, NotFound("NOT_FOUND", "no such page"))
+    return await error_page(request, InvalidInput("VALIDATION_FAILED", "the form is incomplete"))
 
 
 def install(app: FastAPI) -> None:

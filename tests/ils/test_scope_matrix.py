@@ -199,6 +199,9 @@ API: dict[tuple[str, str], Scenario] = {
     ("GET", "/api/v1/patrons/{card}"): lambda w, u: Req("GET", f"/api/v1/patrons/{w.reader(u)}", card=w.reader(u)),
     ("POST", "/api/v1/patrons/lookup"): lambda w, u: Req("POST", "/api/v1/patrons/lookup",
                                                           json={"card": w.reader(u)}, card=w.reader(u)),
+    # A search by name touches other readers: a reader (who may look up only their own card) never may.
+    ("POST", "/api/v1/patrons/search"): lambda w, u: Req("POST", "/api/v1/patrons/search",
+                                                          json={"q": f"读者{w.other_reader(u)}"}, card=w.other_reader(u)),
     ("PATCH", "/api/v1/patrons/{card}"): lambda w, u: Req("PATCH", f"/api/v1/patrons/{w.reader(u)}", json={
         "name": "改名"}, units={"home": u}),
     ("POST", "/api/v1/patrons/{card}/blocks"): lambda w, u: Req("POST", f"/api/v1/patrons/{w.reader(u)}/blocks",
@@ -292,7 +295,7 @@ PAGES: dict[tuple[str, str], Scenario] = {
     ("POST", "/opac/account/renew"): lambda w, u: Req("POST", "/opac/account/renew", data={
         "barcode": w.copy(u, "A1")}, units={"lending": u, "home": u}),
     ("POST", "/opac/account/holds/{hold_id}/cancel"): lambda w, u: Req(
-        "POST", f"/opac/account/holds/{w.holds[u]}/cancel", data={}, units={"pickup": u, "home": u},
+        "POST", f"/opac/account/holds/{w.holds[u]}/cancel", data={"confirm": "yes"}, units={"pickup": u, "home": u},
         card=w.reader(u)),
     # the desk
     ("GET", "/desk/login"): lambda w, u: Req("GET", "/desk/login"),
@@ -307,6 +310,11 @@ PAGES: dict[tuple[str, str], Scenario] = {
     ("POST", "/desk/renew"): lambda w, u: Req("POST", "/desk/renew", data={
         "card": w.reader(u), "barcode": w.copy(u, "A1")}, units={"lending": u, "home": u}),
     ("GET", "/desk/patrons"): lambda w, u: Req("GET", "/desk/patrons"),
+    ("POST", "/desk/patrons"): lambda w, u: Req("POST", "/desk/patrons", data={"q": f"读者{w.reader(u)}"},
+                                                card=w.reader(u)),
+    ("POST", "/desk/holds/{hold_id}/cancel"): lambda w, u: Req(
+        "POST", f"/desk/holds/{w.holds[u]}/cancel", data={"card": w.reader(u), "confirm": "yes"},
+        units={"pickup": u, "home": u}, card=w.reader(u)),
     ("GET", "/desk/patrons/new"): lambda w, u: Req("GET", "/desk/patrons/new", desk=u),
     ("POST", "/desk/patrons/new"): lambda w, u: Req("POST", "/desk/patrons/new", data={
         "card_number": f"N{TAG[u]}00002", "name": "新读者", "category": "adult"}, desk=u, units={"home": u}),
@@ -317,7 +325,7 @@ PAGES: dict[tuple[str, str], Scenario] = {
         "barcode": w.copy(u, "X1")}, desk=u, units={"unit": u}),
     ("GET", "/desk/holds/pull"): lambda w, u: Req("GET", "/desk/holds/pull", desk=u, units={"unit": u}),
     ("GET", "/desk/holds/shelf"): lambda w, u: Req("GET", "/desk/holds/shelf", desk=u, units={"unit": u}),
-    ("POST", "/desk/holds/expire"): lambda w, u: Req("POST", "/desk/holds/expire", data={}, desk=u,
+    ("POST", "/desk/holds/expire"): lambda w, u: Req("POST", "/desk/holds/expire", data={"confirm": "yes"}, desk=u,
                                                      units={"unit": u}),
     ("GET", "/desk/transits"): lambda w, u: Req("GET", "/desk/transits", desk=u, units={"unit": u}),
     # administration
@@ -325,9 +333,9 @@ PAGES: dict[tuple[str, str], Scenario] = {
     ("POST", "/admin/sip2"): lambda w, u: Req("POST", "/admin/sip2", data={
         "login": f"sc-page-{TAG[u].lower()}", "password": "machine-pass-3", "unit": u}),
     ("POST", "/admin/sip2/{login}/active"): lambda w, u: Req("POST", f"/admin/sip2/sc-{TAG[u].lower()}/active",
-                                                             data={"active": "false"}),
+                                                             data={"active": "false", "confirm": "yes"}),
     ("POST", "/admin/sip2/{login}/remove"): lambda w, u: Req("POST", f"/admin/sip2/sc-{TAG[u].lower()}/remove",
-                                                             data={}),
+                                                             data={"confirm": "yes"}),
 }
 
 

@@ -202,7 +202,7 @@ def test_a_librarian_overrides_a_block_at_check_out_and_gets_each_of_the_three_c
 
         # Check-out: the block is shown with its code, overridden with a reason, and the loan made.
         page.get_by_role("link", name="借书").first.click()
-        _scan(page, "读者证号（或身份证号）", "R002")
+        _scan(page, "读者证号、身份证号或姓名", "R002")
         assert "赵敏" in page.locator("#patron-heading").inner_text()
         _scan(page, "图书条码（扫描后自动提交）", "TD-1")
         refused = page.locator("section.refused")

@@ -176,11 +176,12 @@ def test_an_admin_adds_disables_and_removes_a_self_check_machine_account(
     with db.session() as session:
         (machine,) = list_accounts(session)
         assert (machine.encoding, machine.error_detection, machine.active) == ("gb18030", True, True)
-    assert client.post("/admin/sip2/sc-td-01/active", data={"active": "false", "csrf": csrf},
+    assert client.post("/admin/sip2/sc-td-01/active", data={"active": "false", "csrf": csrf, "confirm": "yes"},
                        follow_redirects=False).status_code == 303
     with db.session() as session:
         assert list_accounts(session)[0].active is False
-    assert client.post("/admin/sip2/sc-td-01/remove", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert client.post("/admin/sip2/sc-td-01/remove", data={"csrf": csrf, "confirm": "yes"},
+                       follow_redirects=False).status_code == 303
     with db.session() as session:
         assert not list_accounts(session)
 
@@ -212,7 +213,216 @@ def test_the_hold_shelf_lists_the_reader_to_call_and_expiring_it_sends_the_copy_
     lib.advance(clock, days=10)  # past the 3 open days the rule keeps a copy on the shelf
     csrf = _desk_login(client)
     assert "已过期" in client.get("/desk/holds/shelf").text
-    expired = client.post("/desk/holds/expire", data={"csrf": csrf}, follow_redirects=False)
+    expired = client.post("/desk/holds/expire", data={"csrf": csrf, "confirm": "yes"}, follow_redirects=False)
     assert expired.status_code == 303 and expired.headers["location"] == "/desk/holds/shelf?expired=1"
     assert "周芳" not in client.get("/desk/holds/shelf").text
     assert lib.item("TD-1")["status"] == "available"
+
+
+# ---- what readers and librarians tripped over (issue 11) --------------------------------------
+
+ID_CARD = "11010519491231002X"
+
+
+def test_an_id_card_number_is_looked_up_by_post_and_the_readers_page_opens_by_card_number_only(
+        client: Any, lib: Library) -> None:
+    lib.reader("R010", name="王建华", id_card_number=ID_CARD)
+    csrf = _desk_login(client)
+    for path in ("/desk/checkout", "/desk/patrons"):
+        page = client.get(path).text
+        assert '<form method="post" action="/desk/patrons"' in page
+        assert 'method="get" action="/desk/checkout"' not in page
+    found = client.post("/desk/patrons", data={"q": ID_CARD.lower(), "csrf": csrf}, follow_redirects=False)
+    assert found.status_code == 303 and found.headers["location"] == "/desk/checkout?card=R010"
+    assert "王建华" in client.get(found.headers["location"]).text
+    # An address is for card numbers: one with an ID card number opens nobody.
+    assert client.get(f"/desk/checkout?card={ID_CARD}").status_code == 404
+    lent = client.post("/desk/checkout", data={"card": ID_CARD, "barcode": "TD-1", "csrf": csrf},
+                       follow_redirects=False)
+    assert lent.status_code == 303 and lent.headers["location"] == "/desk/checkout?card=R010&lent=TD-1"
+
+
+def test_a_reader_is_found_by_name_and_namesakes_are_listed_with_masked_id_numbers_and_their_unit(
+        client: Any, lib: Library) -> None:
+    lib.reader("R011", name="王建华", id_card_number=ID_CARD, phone="13912345678")
+    lib.reader("R012", name="王建华", unit="DC-WL")
+    csrf = _desk_login(client)
+    listed = client.post("/desk/patrons", data={"q": "王建华", "csrf": csrf}, follow_redirects=False)
+    assert listed.status_code == 200 and "找到 2 位读者" in listed.text
+    rows = re.findall(r"<tr>\s*<td>王建华</td><td>(R01[12])</td><td>([^<]*)</td><td>([^<]*)</td>\s*<td>([^<]*)</td>",
+                      listed.text)
+    assert rows == [("R011", "110105********002X", "139****5678", "铜都街道分馆"), ("R012", "", "", "乌龙镇分馆")]
+    assert ID_CARD not in listed.text and "13912345678" not in listed.text
+    assert 'href="/desk/checkout?card=R012"' in listed.text
+    one = client.post("/desk/patrons", data={"q": "李秀", "csrf": csrf}, follow_redirects=False)
+    assert one.status_code == 303 and one.headers["location"] == "/desk/checkout?card=R001"
+    by_phone = client.post("/desk/patrons", data={"q": "139 1234 5678", "csrf": csrf}, follow_redirects=False)
+    assert by_phone.headers["location"] == "/desk/checkout?card=R011"
+    nobody = client.post("/desk/patrons", data={"q": "欧阳", "csrf": csrf})
+    assert nobody.status_code == 404 and "没有找到“欧阳”" in nobody.text
+
+
+def _standing(page: str) -> tuple[str, str]:
+    found = re.search(r'<p class="standing" data-standing="(\w+)">(.*?)</p>', page, re.S)
+    assert found, page
+    return found.group(1), re.sub(r"\s+", " ", found.group(2))
+
+
+def test_the_readers_header_at_the_desk_says_suspended_with_the_reasons_or_expired_and_never_active(
+        client: Any, lib: Library) -> None:
+    lib.reader("R020", name="赵敏")
+    assert client.post("/api/v1/patrons/R020/blocks", headers=lib.desk,
+                       json={"reason": "借书证挂失待补办"}).status_code == 201
+    lib.reader("R021", name="钱多", expires_on="2026-01-01")
+    _desk_login(client)
+    kind, words = _standing(client.get("/desk/checkout?card=R020").text)
+    assert kind == "suspended" and "已暂停" in words and "借书证挂失待补办" in words and "正常" not in words
+    kind, words = _standing(client.get("/desk/checkout?card=R021").text)
+    assert kind == "expired" and "已过期" in words and "正常" not in words
+    kind, words = _standing(client.get("/desk/checkout?card=R001").text)
+    assert kind == "active" and "正常" in words
+
+
+def test_the_desk_offers_a_renewal_only_when_it_can_work_and_a_refusal_names_the_book_and_the_day(
+        client: Any, lib: Library, clock: Any) -> None:
+    lib.rule(renew_days_before_due=7)
+    assert lib.checkout("R001", "TD-1", "DC-TD").json()["due_on"] == "2026-12-23"
+    csrf = _desk_login(client)
+    page = client.get("/desk/checkout?card=R001").text
+    assert 'action="/desk/renew"' not in page and "2026-12-16 起可以续借" in page
+    refused = client.post("/desk/renew", data={"card": "R001", "barcode": "TD-1", "csrf": csrf})
+    assert refused.status_code == 409
+    flashes = re.findall(r'<div class="flash error"[^>]*>(.*?)</div>', refused.text, re.S)
+    assert flashes == ["《红楼梦》（TD-1）不能续借：", "还没到续借时间，2026-12-16 起可以续借。"]
+    lib.advance(clock, days=23)  # 16 December: the window opens
+    csrf = _desk_login(client)
+    assert 'action="/desk/renew"' in client.get("/desk/checkout?card=R001").text
+    renewed = client.post("/desk/renew", data={"card": "R001", "barcode": "TD-1", "csrf": csrf},
+                          follow_redirects=False)
+    assert renewed.headers["location"] == "/desk/checkout?card=R001&renewed=TD-1"
+    after = client.get(renewed.headers["location"]).text
+    assert 'action="/desk/renew"' not in after and "续借次数已用完" in after
+
+
+def test_the_opac_hides_renew_where_it_cannot_work_and_a_refusal_names_the_book(
+        client: Any, lib: Library) -> None:
+    lib.rule(renew_days_before_due=7)
+    lib.title("三国演义", {"TD-2": "DC-TD"})
+    assert lib.checkout("R001", "TD-1", "DC-TD").status_code == 201
+    login = client.post("/opac/login", data={"card": "R001", "password": "reader-pass"}, follow_redirects=False)
+    assert login.status_code == 303
+    page = client.get("/opac/account").text
+    assert 'action="/opac/account/renew"' not in page and "2026-12-16 起可以续借" in page
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
+    refused = client.post("/opac/account/renew", data={"barcode": "TD-1", "csrf": csrf})
+    assert refused.status_code == 409 and "《红楼梦》（TD-1）不能续借：" in refused.text
+    assert "还没到续借时间，2026-12-16 起可以续借。" in refused.text
+
+
+def test_receiving_a_copy_with_no_transit_says_why_in_chinese_under_a_receive_button(client: Any, lib: Library) -> None:
+    csrf = _desk_login(client)
+    page = client.post("/desk/transits/receive", data={"barcode": "TD-1", "csrf": csrf})
+    assert page.status_code == 409
+    assert "这本书没有在途的转运，不需要接收" in page.text and "no open transit" not in page.text
+    button = re.compile(r'<button type="submit" class="primary">(.*?)</button>')
+    assert button.search(page.text).group(1) == "接收"  # type: ignore[union-attr]
+    assert button.search(client.get("/desk/checkin").text).group(1) == "归还"  # type: ignore[union-attr]
+
+
+def test_the_check_in_page_lists_this_sessions_returns_newest_first_and_the_slip_shows_the_van(
+        client: Any, lib: Library) -> None:
+    route = client.put("/api/v1/routes/TD-WL", headers=lib.admin, json={
+        "name": "铜都—乌龙", "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "stops": [{"unit": "DC-TD"}, {"unit": "DC-WL"}]})
+    assert route.status_code == 200, route.text
+    for barcode, unit in (("WL-1", "DC-WL"), ("TD-1", "DC-TD")):
+        assert lib.checkout("R001", barcode, unit).status_code == 201
+    csrf = _desk_login(client)
+    sent = client.post("/desk/checkin", data={"barcode": "WL-1", "csrf": csrf})
+    transit = client.get("/api/v1/transits", headers=lib.desk, params={"from": "DC-TD"}).json()[0]
+    assert transit["promised_on"]
+    slip = re.search(r'<section class="slip".*?</section>', sent.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "TD-WL" in slip and "乌龙镇分馆" in slip and transit["promised_on"] in slip
+    client.post("/desk/checkin", data={"barcode": "TD-1", "csrf": csrf})
+    listed = client.get("/desk/checkin").text
+    returns = re.findall(r'<li data-barcode="([^"]+)" data-disposition="(\w+)">.*?<strong>(.*?)</strong>', listed, re.S)
+    assert returns == [("TD-1", "shelve", "放回书架"), ("WL-1", "transit", "转运至：乌龙镇分馆")]
+    # Kept for this login only: after logging in again the list starts afresh.
+    _desk_login(client)
+    assert "data-barcode=" not in client.get("/desk/checkin").text
+
+
+def test_destructive_buttons_ask_first_and_without_javascript_a_page_asks_before_anything_changes(
+        client: Any, lib: Library) -> None:
+    lib.reader("R002", name="赵敏")
+    assert lib.checkout("R002", "TD-1", "DC-TD").status_code == 201
+    hold = lib.hold("R001", "DC-TD", record="红楼梦").json()
+    login = client.post("/opac/login", data={"card": "R001", "password": "reader-pass"}, follow_redirects=False)
+    assert login.status_code == 303
+    account = client.get("/opac/account").text
+    assert 'data-confirm="确定取消《红楼梦》的预约吗？"' in account
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', account).group(1)  # type: ignore[union-attr]
+    asked = client.post(f"/opac/account/holds/{hold['id']}/cancel", data={"csrf": csrf})
+    assert asked.status_code == 200 and "确定取消这条预约吗？" in asked.text and 'name="confirm" value="yes"' in asked.text
+    assert client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()["status"] == "waiting"
+    done = client.post(f"/opac/account/holds/{hold['id']}/cancel", data={"csrf": csrf, "confirm": "yes"},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert client.get(f"/api/v1/holds/{hold['id']}", headers=lib.desk).json()["status"] == "cancelled"
+
+    again = lib.hold("R001", "DC-TD", record="红楼梦").json()
+    csrf = _desk_login(client)
+    reader = client.get("/desk/checkout?card=R001").text
+    assert f'action="/desk/holds/{again["id"]}/cancel"' in reader and 'data-confirm="确定取消《红楼梦》的预约吗？"' in reader
+    assert 'data-confirm="' in client.get("/desk/holds/shelf").text
+    asked = client.post(f"/desk/holds/{again['id']}/cancel", data={"card": "R001", "csrf": csrf})
+    assert asked.status_code == 200 and "确定取消这条预约吗？" in asked.text
+    assert client.get(f"/api/v1/holds/{again['id']}", headers=lib.desk).json()["status"] == "waiting"
+    done = client.post(f"/desk/holds/{again['id']}/cancel", data={"card": "R001", "csrf": csrf, "confirm": "yes"},
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/desk/checkout?card=R001&cancelled={again['id']}"
+    assert client.get(f"/api/v1/holds/{again['id']}", headers=lib.desk).json()["status"] == "cancelled"
+    asked = client.post("/desk/holds/expire", data={"csrf": csrf}, follow_redirects=False)
+    assert asked.status_code == 200 and "确定处理过期未取的预约吗" in asked.text
+
+
+def test_an_admin_is_asked_before_a_self_check_machine_is_disabled_or_removed(client: Any, lib: Library,
+                                                                             db: Database) -> None:
+    from circulation.sip2.accounts import list_accounts
+
+    make_user(db, "root-w", "admin")
+    client.post("/desk/login", data={"username": "root-w", "password": "password-123"})
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/admin").text).group(1)  # type: ignore[union-attr]
+    assert client.post("/admin/sip2", data={"login": "sc-td-02", "password": "machine-pass-1", "unit": "DC-TD",
+                                            "csrf": csrf}, follow_redirects=False).status_code == 303
+    page = client.get("/admin").text
+    assert 'data-confirm="确定停用自助机账号 sc-td-02 吗？' in page and 'data-confirm="确定删除自助机账号 sc-td-02 吗？' in page
+    for action, data in (("active", {"active": "false"}), ("remove", {})):
+        asked = client.post(f"/admin/sip2/sc-td-02/{action}", data={**data, "csrf": csrf})
+        assert asked.status_code == 200 and "sc-td-02" in asked.text and 'name="confirm" value="yes"' in asked.text
+    with db.session() as session:
+        assert [(a.login, a.active) for a in list_accounts(session)] == [("sc-td-02", True)]
+
+
+def test_an_opac_address_that_is_not_a_record_is_a_404_page_saying_not_found(client: Any, lib: Library) -> None:
+    for path in ("/opac/records/abc", "/opac/records/999999"):
+        page = client.get(path)
+        assert page.status_code == 404 and "<h1>找不到</h1>" in page.text and "表单没有填完整" not in page.text, path
+
+
+def test_the_opac_pager_keeps_the_whole_query_however_it_is_written(client: Any, lib: Library, db: Database) -> None:
+    from catalog.search.service import get_engine, outbox_handler
+    from ils.clock import get_clock
+    from ils.outbox import Relay, Subscriptions
+
+    for n in range(22):
+        lib.title(f"中国小说选 第{n}集", {f"NV-{n}": "DC-TD"})
+    subscriptions = Subscriptions()
+    subscriptions.subscribe("records.changed", outbox_handler(db, get_engine()))
+    Relay(db, subscriptions, clock=get_clock()).run_until_idle()
+    first = client.get("/opac", params={"q": "中国 #小说"}).text
+    assert "共找到 22 条书目" in first
+    href = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    assert href.startswith("/opac?q=%E4%B8%AD%E5%9B%BD+%23%E5%B0%8F%E8%AF%B4&")
+    second = client.get(href).text
+    assert 'value="中国 #小说"' in second and "共找到 22 条书目" in second and "第 2 / 2 页" in second
