@@ -31,7 +31,12 @@ _FIELD_ID = re.compile(r"[A-Z0-9]{2}")
 # SC Status as some machines send it: the print width in two characters instead of three
 # ("990401.00"). The protocol version ("2.00") anchors the parse from its other end.
 _SC_STATUS = re.compile(r"(.)(.{1,3})(\d\.\d\d)")
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
+_CHECKSUM = re.compile(rb"AZ([0-9A-Fa-f]{4})$")
+# An AZ field where the spec puts the checksum, whatever follows the id: last, after a "|" or
+# the sequence number, or in the last six bytes as a four-character value ("…AOx|AZZZZZ",
+# "…AY1AZ12", "…AY0AZ|"). A machine that sends one means it as a checksum; one that is not four
+# hex digits cannot be checked and is refused like a wrong one, never read as a data field.
+_CHECKSUM_FIELD = re.compile(rb"(?:\||AY\d)AZ[^|]*\|?$")
 # AY is the last field before AZ, with or without a "|" before it ("990 402.00AY1AZFCB4").
 _SEQUENCE = re.compile(rb"AY(\d)\|?$")
 _BAD_SEQUENCE = re.compile(rb"(?:^|\|)AY([^|]*)\|?$")
@@ -49,7 +54,7 @@ class Sip2FormatError(Exception):
 FORMAT_ERRORS: dict[str, str] = {
     "SIP2_EMPTY": "The frame holds no message.",
     "SIP2_TOO_LONG": f"The frame is longer than {MAX_MESSAGE_BYTES} bytes.",
-    "SIP2_CHECKSUM_INVALID": "The AZ checksum does not match the bytes sent.",
+    "SIP2_CHECKSUM_INVALID": "The AZ checksum is not four hex digits or does not match the bytes sent.",
     "SIP2_SEQUENCE_INVALID": "The AY sequence number is not one digit.",
     "SIP2_ENCODING_INVALID": "The bytes are not text in the account's encoding.",
     "SIP2_CODE_UNKNOWN": "The first two characters are not a known message code.",
@@ -175,19 +180,28 @@ class Trailer:
     checksum: str | None
 
 
+def carries_checksum(frame: bytes) -> bool:
+    """Whether the machine sent an AZ field (good or bad): it is answered with one."""
+    return (len(frame) >= 6 and frame[-6:-4] == b"AZ") or _CHECKSUM_FIELD.search(frame) is not None
+
+
 def split_trailer(frame: bytes) -> Trailer:
-    """Strip and check ``AY<digit>AZ<hex4>``: the checksum must match the bytes it covers and
-    the sequence number must be one digit (with or without a checksum after it)."""
+    """Strip and check ``AY<digit>AZ<hex4>``: the checksum must be four hex digits matching the
+    bytes it covers, and the sequence number one digit (with or without a checksum after it)."""
     body, sent = frame, None
-    if len(frame) >= 6 and frame[-6:-4] == b"AZ" and all(b in _HEX for b in frame[-4:]):
-        sent = frame[-4:].decode("ascii").upper()
+    good = _CHECKSUM.search(frame)
+    if good is not None:
+        sent = good.group(1).decode("ascii").upper()
         expected = checksum(frame[:-4])
         if sent != expected:
             raise Sip2FormatError("SIP2_CHECKSUM_INVALID", f"checksum {sent} sent, {expected} computed")
         body = frame[:-6]
-    good = _SEQUENCE.search(body)
-    if good is not None:
-        return Trailer(body[:good.start()], good.group(1).decode("ascii"), sent)
+    elif carries_checksum(frame):
+        value = frame[frame.rfind(b"AZ") + 2:][:10]
+        raise Sip2FormatError("SIP2_CHECKSUM_INVALID", f"checksum {value!r} is not four hex digits")
+    sequence = _SEQUENCE.search(body)
+    if sequence is not None:
+        return Trailer(body[:sequence.start()], sequence.group(1).decode("ascii"), sent)
     bad = _BAD_SEQUENCE.search(body)
     if bad is not None:
         raise Sip2FormatError("SIP2_SEQUENCE_INVALID", f"sequence number {bad.group(1)[:10]!r} is not one digit")
@@ -220,6 +234,8 @@ def _fields(text: str) -> Iterator[tuple[str, str]]:
             continue  # "||", a "|" right after the fixed fields, or the final "|"
         if len(chunk) < 2 or not _FIELD_ID.fullmatch(chunk[:2]):
             raise Sip2FormatError("SIP2_FIELD_INVALID", f"{chunk[:20]!r} is not a field")
+        if chunk[:2] == "AZ":  # right after the fixed fields, or not last: a checksum nothing checked
+            raise Sip2FormatError("SIP2_CHECKSUM_INVALID", f"AZ{chunk[2:12]!r} is not a checksum ending the message")
         yield chunk[:2], chunk[2:]
 
 

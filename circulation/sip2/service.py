@@ -19,7 +19,7 @@ from circulation.sip2 import accounts
 from circulation.sip2 import item_messages as items
 from circulation.sip2 import patron_messages as patrons
 from circulation.sip2.accounts import Machine
-from circulation.sip2.codec import Message, Response, Sip2FormatError, encode, parse, yes_no
+from circulation.sip2.codec import Message, Response, Sip2FormatError, carries_checksum, encode, parse, yes_no
 from circulation.sip2.context import (
     ACCOUNT_DISABLED,
     NOT_LOGGED_IN,
@@ -126,10 +126,6 @@ def _resend() -> Response:
 # ---- one frame ----------------------------------------------------------------------------------
 
 
-def _checks_sent(frame: bytes) -> bool:
-    return len(frame) >= 6 and frame[-6:-4] == b"AZ"
-
-
 def _answer(connection: Connection, response: Response, *, sequence: str | None, checks: bool) -> bytes:
     machine = connection.machine
     detection = checks or (machine is not None and machine.error_detection)
@@ -222,10 +218,10 @@ def _handle(connection: Connection, frame: bytes | None, *, offline: bool) -> by
         message = parse(frame, machine.encoding if machine is not None else None)
     except Sip2FormatError as exc:
         log.info("SIP2 frame refused from %s: %s", connection.peer, exc.code)
-        return _answer(connection, _resend(), sequence=None, checks=_checks_sent(frame))
+        return _answer(connection, _resend(), sequence=None, checks=carries_checksum(frame))
     if message.code in ("97", "96"):
         # The machine did not get (or could not read) the last answer: the same bytes again.
-        return connection.last_response or _answer(connection, _resend(), sequence=None, checks=_checks_sent(frame))
+        return connection.last_response or _answer(connection, _resend(), sequence=None, checks=carries_checksum(frame))
     if message.sequence is not None and connection.last_request == (message.sequence, frame) \
             and connection.last_response is not None:
         return connection.last_response

@@ -99,6 +99,29 @@ def test_checksum_is_over_the_encoded_bytes():
     assert bad.value.code == "SIP2_CHECKSUM_INVALID"
 
 
+@pytest.mark.parametrize("frame", [
+    b"9900302.00AY1AZZZZZ",  # the issue's example: four letters, no hex
+    b"2300120260101    120000AOx|AADC00000001|AZZZZZ",  # no sequence number
+    b"2300120260101    120000AOx|AADC00000001|AY1AZ12",  # too short
+    b"2300120260101    120000AOx|AADC00000001|AY1AZFCB45",  # too long
+    b"2300120260101    120000AOx|AADC00000001|AY0AZ",  # empty
+    b"941AY0AZ|",  # empty, then a bar (fsip2's answers with error detection off)
+    b"2300120260101    120000AOx|AADC00000001AZZZZZ",  # no bar before it
+    b"9900302.00AZFCB4|AOx|",  # not last: nothing would check it
+    b"2300120260101    120000AZ1234",  # right after the fixed fields, wrong
+])
+def test_a_checksum_that_is_not_four_hex_digits_is_refused_as_a_bad_checksum(frame):
+    with pytest.raises(Sip2FormatError) as bad:
+        parse(frame)
+    assert bad.value.code == "SIP2_CHECKSUM_INVALID"
+
+
+def test_az_inside_a_value_is_not_taken_for_a_checksum_and_lower_case_hex_is_hex():
+    message = parse("6300120260101    120000          AOx|AAAZ0001|ADPIZAZZ|AFAZ 阿兹特克|".encode())
+    assert (message.get("AA"), message.get("AD"), message.checksum) == ("AZ0001", "PIZAZZ", None)
+    assert parse(b"990 402.00AY1AZfcb4").checksum == "FCB4"
+
+
 def test_a_sequence_number_that_is_not_one_digit_is_refused():
     frame = b"9900302.00|AYWRONG"
     with pytest.raises(Sip2FormatError) as bad:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from circulation.models import Loan, Payment
@@ -61,6 +62,26 @@ def test_a_bad_checksum_is_answered_with_a_checksummed_96_and_the_resend_is_serv
         answer = machine.exchange_raw(corrupted)
         assert answer == b"96AZFEF6"
         assert parse(machine.exchange_raw(good)).fixed["circulation_status"] == "03"
+
+
+@pytest.mark.parametrize("error_detection", [True, False], ids=["account-checks", "machine-sends-az-anyway"])
+def test_a_checkout_whose_checksum_is_not_hex_gets_a_checksummed_96_and_lends_nothing(selfcheck: SelfCheck,
+                                                                                      error_detection):
+    lib = selfcheck.lib
+    lib.title("围城", {"B1": "DC-TD"})
+    lib.reader("DC00000001")
+    selfcheck.account("sc-td-1", error_detection=error_detection)
+    with selfcheck.logged_in("sc-td-1", error_detection=error_detection) as machine:
+        checkout = machine.frame("11", ["N", "N", machine.now(), " " * 18], [("AO", ""), ("AA", "DC00000001"),
+                                                                             ("AB", "B1"), ("AC", "")])
+        if error_detection:  # the machine's own AY/AZ, its checksum spoilt
+            spoilt = [checkout[:-5] + b"ZZZZ\r"]
+        else:  # a machine that checks nothing yet puts an AZ on
+            spoilt = [checkout[:-1] + trailer + b"\r" for trailer in (b"AZZZZZ", b"AY1AZZZZZ", b"AY2AZ12", b"AY3AZ")]
+        for frame in spoilt:
+            assert machine.exchange_raw(frame) == b"96AZFEF6", frame
+        assert lib.item("B1")["status"] == "available"
+        assert machine.checkout("DC00000001", "B1").fixed["ok"] == "1"
 
 
 def test_a_repeated_sequence_number_replays_the_answer_instead_of_acting_twice(selfcheck: SelfCheck, db):
