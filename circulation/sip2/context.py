@@ -75,6 +75,15 @@ def mask_card(card: str) -> str:
     return "…" + card[-4:] if len(card) > 4 else card
 
 
+def shown_name(patron: Patron | None, password: bool | None) -> str:
+    """The reader's name as a machine may show or print it: in full only when the machine sent
+    the reader's password and it was right. A card number alone proves nothing (it is printed
+    on the card, and an ID card number can be guessed), so it must not turn into a name."""
+    if patron is None:
+        return ""
+    return patron.name if password is True else mask_name(patron.name)
+
+
 @dataclass
 class Call:
     """One message being answered."""

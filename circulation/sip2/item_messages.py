@@ -119,7 +119,7 @@ def refuse_checkout(call: Call, screen: str) -> Response:
 def _instruction(outcome: CheckinOutcome, destination_name: str, hold_card: str | None,
                  hold_name: str | None) -> str:
     """The desk's instruction, with the reader's name and card masked: a returns machine's
-    screen is public, the hold slip (CY/DA) is for staff."""
+    screen and its slip are read by whoever returned the copy."""
     if outcome.move.disposition == "hold_shelf" and hold_card is not None:
         return f"预约架：{mask_name(hold_name or '')}（{mask_card(hold_card)}）"
     if outcome.move.disposition == "transit":
@@ -147,7 +147,8 @@ def checkin(call: Call) -> Response:
     if disposition != "shelve":
         response.add("CT", read.destination_unit).add("CV", alert)
     if hold is not None:
-        response.add("CY", hold.card).add("DA", hold.name)
+        # The hold slip names the reader the copy waits for, who is not the one returning it.
+        response.add("CY", mask_card(hold.card)).add("DA", mask_name(hold.name))
     response.add("AF", _instruction(outcome, read.destination_name, hold.card if hold else None,
                                     hold.name if hold else None))
     if outcome.fine is not None:

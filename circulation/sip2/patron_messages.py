@@ -26,6 +26,7 @@ from circulation.sip2.context import (
     find_patron,
     password_ok,
     patron_status,
+    shown_name,
     standing,
 )
 
@@ -40,7 +41,7 @@ def _status_response(code: str, call: Call, patron: Patron | None, found: Standi
                      password: bool | None, screen: str | None = None) -> Response:
     """24 and 26 share their layout; 24 also carries the fee owed."""
     response = Response(code, [patron_status(found), LANGUAGE, call.stamp])
-    response.add("AO", call.institution).add("AA", call.card).add("AE", patron.name if patron else "")
+    response.add("AO", call.institution).add("AA", call.card).add("AE", shown_name(patron, password))
     response.add("BL", yes_no(patron is not None)).add("CQ", yes_no(bool(password)) if password is not None else None)
     if code == "24" and found is not None:
         response.add("BH", CURRENCY).add("BV", money(found.owed_fen))
@@ -54,7 +55,7 @@ def _greeting(patron: Patron | None, found: Standing | None, password: bool | No
         return BAD_PASSWORD
     if found is not None and found.blocks:
         return found.screen
-    return f"您好，{patron.name}"
+    return f"您好，{shown_name(patron, password)}"
 
 
 def _lookup(call: Call) -> tuple[Patron | None, Standing | None, bool | None]:
@@ -133,7 +134,7 @@ def patron_information(call: Call) -> Response:
         return refuse_patron_information(call, SCREEN["PATRON_NOT_FOUND"])
     summary = _summary(call, found)
     response = Response("64", [patron_status(found), LANGUAGE, call.stamp, *summary.counts()])
-    response.add("AO", call.institution).add("AA", patron.card_number).add("AE", patron.name)
+    response.add("AO", call.institution).add("AA", patron.card_number).add("AE", shown_name(patron, password))
     # Limits the rule sets: loans at once (CB) and the fine that blocks (CC). Holds and overdue
     # copies have no count limit here (one overdue copy blocks), so BZ and CA are left out.
     response.add("CB", count4(found.rule.max_items))

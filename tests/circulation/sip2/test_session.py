@@ -55,7 +55,7 @@ def test_a_machine_lends_returns_renews_holds_and_takes_a_fee_in_its_encoding(se
 
     info = machine.patron_information("DC00000001", summary="  Y")
     assert info.code == "64" and info.fixed["charged_items_count"] == "0002"
-    assert sorted(info.all("AU")) == ["B1", "B2"] and info.get("CB") == "0005" and info.get("AE") == "张三丰"
+    assert sorted(info.all("AU")) == ["B1", "B2"] and info.get("CB") == "0005" and info.get("AE") == "张**"
 
     item = machine.item_information("B1")
     assert item.code == "18" and item.fixed["circulation_status"] == "04"
@@ -86,7 +86,7 @@ def test_a_machine_lends_returns_renews_holds_and_takes_a_fee_in_its_encoding(se
     assert placed.get("BR") == "1" and placed.get("AJ") == "呐喊"
     back = machine.checkin("B2")  # the hold traps it here
     assert back.get("CV") == "01" and back.get("CT") == "DC-TD" and back.get("AF") == "预约架：李*（…0002）"
-    assert back.get("CY") == "DC00000002" and back.get("DA") == "李四"
+    assert back.get("CY") == "…0002" and back.get("DA") == "李*"
 
     # A lost copy charged at the desk, paid for at the machine.
     assert lib.checkout("DC00000001", "B3", "DC-TD").status_code == 201
