@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # Loopback by default, like `ils serve`: SIP2 carries readers' and machines' passwords in the
     # clear, so listening on the branch network (0.0.0.0, or behind stunnel) is a deliberate setting.
     sip2_host: str = Field(default="127.0.0.1", description="Address the SIP2 server listens on.")
+    sip2_login_seconds: float = Field(
+        default=30.0, gt=0, description="A SIP2 connection that has not logged in within this many seconds is closed.",
+    )
+    sip2_max_per_address: int = Field(
+        default=8, ge=0, description="SIP2 connections open at once from one address (127.0.0.1 and ::1: no limit); "
+                                     "0: no limit.",
+    )
     log_level: str = "INFO"
     # A vendor delivery of tens of thousands of records is well under this in ISO 2709; a whole
     # catalogue's migration is a file on the server for `ils import-marc`, which has no limit.

@@ -21,11 +21,13 @@ class Sip2Client:
     sequence number counting 0-9 as machines do."""
 
     def __init__(self, host: str, port: int, *, encoding: str = "utf-8", error_detection: bool = False,
-                 timeout: float = 30.0, tz: ZoneInfo | None = None):
+                 timeout: float = 30.0, tz: ZoneInfo | None = None, source: str | None = None):
+        """``source``: the local address to connect from (a machine at another address)."""
         self.encoding, self.error_detection = encoding, error_detection
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         self.sequence = 0
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self._framer = Framer(limit=1 << 20)
         self._pending: list[bytes] = []
 
