@@ -34,6 +34,7 @@ from ils.db import Database
 from ils.errors import NotFound
 from ils.auth import gate
 from ils.http import Now, Public, ReadSession, WriteSession, allows, database
+from ils.validation import Id, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 Cataloguer = Annotated[Principal, allows("record.write")]
@@ -91,7 +92,7 @@ def _import_result(result: ImportResult) -> ImportResultRead:
 
 
 @router.get("/imports/{batch_id}", response_model=ImportBatchRead)
-def get_import(batch_id: int, session: ReadSession, _: StaffReader) -> ImportBatchRead:
+def get_import(batch_id: Id, session: ReadSession, _: StaffReader) -> ImportBatchRead:
     """The report of an earlier import: counts, why it stopped if it did, and the first 100
     rejected records and warnings (page the rest that are kept at `/imports/{batch_id}/issues`)."""
     batch = repo.get_batch(session, batch_id)
@@ -119,12 +120,12 @@ def get_import(batch_id: int, session: ReadSession, _: StaffReader) -> ImportBat
 
 @router.get("/imports/{batch_id}/issues", response_model=ImportIssuePage)
 def import_issues(
-    batch_id: int,
+    batch_id: Id,
     session: ReadSession,
     _: StaffReader,
     severity: Annotated[Literal["error", "warning"], Query(description="error: rejected records")] = "error",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> ImportIssuePage:
     """The rejected records (or warnings) kept for an import, in file order, a page at a time."""
     if repo.get_batch(session, batch_id) is None:
@@ -142,7 +143,7 @@ def list_records(
     session: ReadSession,
     _: Public,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> RecordPage:
     """Records in the order they were catalogued (public, for the OPAC)."""
     total, rows = repo.page_records(session, limit, offset)
@@ -155,7 +156,19 @@ def list_records(
     ])
 
 
-@router.get("/records/export", responses={200: {"content": {"application/marc": {}, "application/xml": {}}}})
+# MARC-in-JSON as pymarc writes it: {"leader": ..., "fields": [{"001": ...}, {"245": {ind1, ind2, subfields}}]}.
+MARC_IN_JSON = {"type": "object", "required": ["leader", "fields"],
+                "properties": {"leader": {"type": "string"}, "fields": {"type": "array", "items": {"type": "object"}}}}
+MARC_CONTENT = {
+    "application/marc": {"schema": {"type": "string", "format": "binary"}},
+    "application/marcxml+xml": {"schema": {"type": "string"}},
+}
+
+
+@router.get("/records/export", response_class=StreamingResponse, responses={200: {
+    "description": "The catalogue in the format asked: ISO 2709, MARCXML or a JSON array of MARC-in-JSON records",
+    "content": {**MARC_CONTENT, "application/json": {"schema": {"type": "array", "items": MARC_IN_JSON}}},
+}})
 def export_records(
     db: Annotated[Database, Depends(database)],
     _: StaffReader,
@@ -178,11 +191,19 @@ def export_records(
 
 @router.get(
     "/records/{record_id}",
-    response_model=RecordRead,
-    responses={200: {"content": {"application/marc": {}, "application/xml": {}}}},
+    # The answer's schema depends on ``format`` and is documented whole below (a response_model
+    # would be merged into it and claim every JSON answer is a RecordRead).
+    response_model=None,
+    responses={200: {
+        "description": "Without `format` the record's fields (RecordRead); with `format=json` a JSON array holding "
+                       "the record as MARC-in-JSON; with iso2709, marcxml or marc21xml the MARC itself",
+        "content": {**MARC_CONTENT, "application/json": {"schema": {"anyOf": [
+            {"$ref": "#/components/schemas/RecordRead"},
+            {"type": "array", "items": MARC_IN_JSON, "minItems": 1, "maxItems": 1}]}}},
+    }},
 )
 def get_record(
-    record_id: int,
+    record_id: Id,
     session: ReadSession,
     response: Response,
     _: Public,
@@ -199,13 +220,13 @@ def get_record(
 
 
 @router.get("/records/{record_id}/versions", response_model=list[RecordVersionRead])
-def record_versions(record_id: int, session: ReadSession, _: StaffReader) -> list[RecordVersionRead]:
+def record_versions(record_id: Id, session: ReadSession, _: StaffReader) -> list[RecordVersionRead]:
     """Every version of a record with who changed it and when."""
     return records.versions(session, records.get_record(session, record_id))
 
 
 @router.get("/records/{record_id}/sources", response_model=list[RecordSourceRead])
-def record_sources(record_id: int, session: ReadSession, _: StaffReader) -> list[RecordSourceRead]:
+def record_sources(record_id: Id, session: ReadSession, _: StaffReader) -> list[RecordSourceRead]:
     """Every import that created this record or merged into it (统一编目: where the data came from)."""
     records.get_record(session, record_id)
     return [
@@ -226,9 +247,12 @@ def create_record(
     return records.read_record(session, record)
 
 
-@router.put("/records/{record_id}", response_model=RecordRead)
+@router.put("/records/{record_id}", response_model=RecordRead, responses={
+    412: {"description": "RECORD_VERSION_STALE: the record changed since the ETag sent (current_version says to what)"},
+    428: {"description": "RECORD_IF_MATCH_REQUIRED: send If-Match with the ETag of the GET you edited"},
+})
 def update_record(
-    record_id: int,
+    record_id: Id,
     body: RecordUpdate,
     session: WriteSession,
     now: Now,

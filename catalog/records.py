@@ -32,7 +32,7 @@ def parse_if_match(value: str | None) -> int:
             http_status=428,
         )
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²".isdigit() is true, and int("²") fails
         raise PreconditionFailed("RECORD_VERSION_STALE", f"If-Match {value!r} is not an ETag of this record")
     return int(text)
 

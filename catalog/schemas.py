@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ils.validation import Count, Id
+
 Flavour = Literal["marc21", "cnmarc"]
 ItemType = Literal["book", "periodical", "children", "large_print", "braille", "audio", "local_doc", "rare_book"]
 
@@ -181,12 +183,12 @@ class ItemCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     barcode: str = Field(pattern=r"^[A-Za-z0-9-]{1,50}$", examples=["0100009999"])
-    record_id: int
+    record_id: Id
     unit: str = Field(description="Owning unit code", examples=["DC-TD"])
     current_unit: str | None = Field(default=None, description="Where the copy is now; default: the owning unit")
     call_number: str | None = Field(default=None, examples=["I247.5/12"])
     item_type: ItemType = "book"
-    price_fen: int | None = Field(default=None, ge=0, examples=[3980])
+    price_fen: Count | None = Field(default=None, examples=[3980])
     status: Literal["available", "processing"] = "available"
 
 

@@ -63,6 +63,7 @@ from ils.http import (
     once,
 )
 from ils.network.service import get_unit
+from ils.validation import Id
 from logistics.public import Move
 
 router = APIRouter(prefix="/api/v1", tags=["patrons"])
@@ -141,7 +142,7 @@ def block(card: str, body: BlockCreate, session: WriteSession, now: Now, princip
 
 
 @router.delete("/patrons/{card}/blocks/{block_id}", response_model=BlockRead)
-def lift_block(card: str, block_id: int, session: WriteSession, now: Now, principal: PatronWriter) -> BlockRead:
+def lift_block(card: str, block_id: Id, session: WriteSession, now: Now, principal: PatronWriter) -> BlockRead:
     """Lift a block; it stays on record with who lifted it and when."""
     return BlockRead.model_validate(patrons.lift_block(session, card, block_id, principal, now),
                                     from_attributes=True)
@@ -174,7 +175,7 @@ def save_rule(body: RuleWrite, session: WriteSession, now: Now, principal: Polic
 
 
 @router.delete("/circulation-rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, session: WriteSession, _: PolicyWriter) -> Response:
+def delete_rule(rule_id: Id, session: WriteSession, _: PolicyWriter) -> Response:
     """Remove a rule; the next most specific one applies from now on."""
     rules.delete_rule(session, rule_id)
     return Response(status_code=204)
@@ -353,7 +354,7 @@ def place_hold(body: HoldCreate, session: WriteSession, now: Now, principal: Hol
 
 
 @desk.get("/holds/{hold_id}", response_model=HoldRead)
-def get_hold(hold_id: int, session: ReadSession, principal: PatronReader) -> HoldRead:
+def get_hold(hold_id: Id, session: ReadSession, principal: PatronReader) -> HoldRead:
     """A hold with its place in the queue (a reader: their own)."""
     hold = repo.get_hold(session, hold_id)
     if hold is None:
@@ -373,7 +374,7 @@ def _change_result(session: WriteSession, hold: Hold, move: Move | None) -> Hold
 
 
 @desk.delete("/holds/{hold_id}", response_model=HoldChangeResult)
-def cancel_hold(hold_id: int, session: WriteSession, now: Now, principal: HoldChanger,
+def cancel_hold(hold_id: Id, session: WriteSession, now: Now, principal: HoldChanger,
                 reason: str | None = None, idempotency_key: IdempotencyKey = None) -> Response:
     """Cancel a hold (staff of its pickup unit or of the reader's unit, or the reader their own).
     A copy on the hold shelf goes to the next reader or is sent on; ``copy_move`` says which."""
@@ -386,7 +387,7 @@ def cancel_hold(hold_id: int, session: WriteSession, now: Now, principal: HoldCh
 
 
 @desk.patch("/holds/{hold_id}", response_model=HoldChangeResult)
-def change_hold(hold_id: int, body: HoldUpdate, session: WriteSession, now: Now,
+def change_hold(hold_id: Id, body: HoldUpdate, session: WriteSession, now: Now,
                 principal: HoldChanger) -> HoldChangeResult:
     """Suspend (``suspended_until``: a day) or resume (null) a waiting hold, or change where it
     is collected; a copy already on the hold shelf then travels to the new unit."""

@@ -9,7 +9,8 @@ _CHECK = "10X98765432"
 def normalise_id_card(text: str) -> str | None:
     """The 18-character number upper-cased, or None if it is malformed or its check fails."""
     value = text.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # isascii first: "²".isdigit() is true, and int("²") fails.
+    if len(value) != 18 or not value.isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         return None
     total = sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS))
     return value if _CHECK[total % 11] == value[17] else None

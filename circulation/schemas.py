@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ils.validation import Count, Id
+
 Status = Literal["active", "suspended", "closed"]
 
 
@@ -64,7 +66,7 @@ class PatronCreate(BaseModel):
     category: str = Field(examples=["adult"])
     unit: str = Field(description="Unit issuing the card", examples=["DC-TD"])
     expires_on: date | None = Field(default=None, description="Default: today + the category's valid months")
-    deposit_fen: int = Field(default=0, ge=0)
+    deposit_fen: Count = 0
     credit_exempt: bool = False
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=200)
@@ -82,7 +84,7 @@ class PatronUpdate(BaseModel):
     category: str | None = None
     status: Status | None = None
     expires_on: date | None = None
-    deposit_fen: int | None = Field(default=None, ge=0)
+    deposit_fen: Count | None = None
     credit_exempt: bool | None = None
     phone: str | None = None
     email: str | None = None
@@ -141,7 +143,7 @@ class RuleWrite(BaseModel):
     unit_code: str = Field(default="*", examples=["*"])
     loan_days: int = Field(gt=0, le=366, examples=[30])
     max_items: int = Field(ge=0, le=500, examples=[10])
-    max_items_of_type: int | None = Field(default=None, ge=0)
+    max_items_of_type: Count | None = None
     renewals: int = Field(default=1, ge=0, le=20)
     renew_days_before_due: int | None = Field(
         default=None, ge=0, le=366, examples=[7],
@@ -150,8 +152,8 @@ class RuleWrite(BaseModel):
     hold_blocks_renewal: bool = True
     holds_allowed: bool = True
     hold_shelf_days: int = Field(default=7, gt=0, le=60)
-    fine_per_day_fen: int = Field(default=0, ge=0)
-    fine_limit_fen: int | None = Field(default=None, ge=0)
+    fine_per_day_fen: Count = 0
+    fine_limit_fen: Count | None = None
     lost_fee_percent: int = Field(default=100, ge=0, le=1000, description="Share of the price charged for a lost copy")
 
 
@@ -291,7 +293,7 @@ class HoldCreate(OverrideFields):
     model_config = ConfigDict(extra="forbid")
 
     card: str
-    record_id: int | None = Field(default=None, description="Any copy of this title")
+    record_id: Id | None = Field(default=None, description="Any copy of this title")
     barcode: str | None = Field(default=None, description="This copy only")
     pickup_unit: str = Field(examples=["DC-TD"])
     suspended_until: date | None = Field(default=None, description="Not before this day (on holiday until …)")
@@ -347,7 +349,7 @@ class FinesRead(BaseModel):
 class PaymentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_fen: int = Field(gt=0)
+    amount_fen: Count = Field(gt=0)
     method: Literal["cash", "wechat", "alipay", "card"] = "cash"
     unit: str
 

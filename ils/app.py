@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,6 +18,8 @@ from ils.db import get_database
 from ils.http import Public
 from ils.logs import mask_logs
 from ils.outbox.relay import Relay, WebhookHandler, pending_count, subscriptions
+from ils.openapi import install as document_errors
+from ils.validation import storable_request
 
 log = logging.getLogger("ils")
 
@@ -106,6 +108,8 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
             "or with `X-API-Key` for integrating systems.\n\n" + _error_codes_doc()
         ),
         lifespan=lifespan,
+        # Every route, API and page: nothing a database cannot store gets past the request.
+        dependencies=[Depends(storable_request)],
         docs_url=None,  # served by ils.apidocs with no CDN
         redoc_url=None,
     )
@@ -140,6 +144,11 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # FastAPI's and Starlette's only 400: a body they could not read (not UTF-8, a broken
+            # multipart form). Like any request of the wrong shape: 422 VALIDATION_FAILED.
+            unreadable = {"loc": ("body",), "msg": str(exc.detail), "type": "body_unreadable"}
+            return await _validation_error(request, RequestValidationError([unreadable]))
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
         if is_page(request):
             return await error_page(request, errors.DomainError(code, str(exc.detail), http_status=exc.status_code))
@@ -166,4 +175,5 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     install(app)
     mask_logs()  # ID card numbers never reach the logs, even from a URL
     install_docs(app)
+    document_errors(app)
     return app

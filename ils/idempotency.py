@@ -11,6 +11,7 @@ Refusals are stored too: the refusal is the answer to the key.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,13 @@ class IdempotentRequest(Base):
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
-    return hashlib.sha256(orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    try:
+        canonical = orjson.dumps([method, path, body], option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        # orjson stops at 64-bit integers, which a body may still hold where a field takes any
+        # JSON; the standard library writes integers of any size (and dates as orjson does).
+        canonical = json.dumps([method, path, body], sort_keys=True, default=str, ensure_ascii=False).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def _stored(session: Session, actor: str, key: str, print_: str) -> tuple[int, Any] | None:

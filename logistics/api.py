@@ -13,6 +13,7 @@ from ils.config import get_settings
 from ils.auth import gate
 from ils.http import IdempotencyKey, Now, ReadSession, WriteSession, allows, once
 from ils.network.snapshot import network, unit_by_code
+from ils.validation import Count, Id
 from logistics import crates, distribution, monitoring, policies, routes, views
 from logistics import repository as repo
 from logistics.models import CrateTrip, Route
@@ -103,7 +104,7 @@ def save_policy(body: ReturnPolicyWrite, session: WriteSession, now: Now, princi
 
 
 @router.delete("/return-policies/{policy_id}", status_code=204)
-def delete_policy(policy_id: int, session: WriteSession, _: PolicyWriter) -> Response:
+def delete_policy(policy_id: Id, session: WriteSession, _: PolicyWriter) -> Response:
     policies.delete_policy(session, policy_id)
     return Response(status_code=204)
 
@@ -167,7 +168,7 @@ def run_sheets(session: ReadSession, _: Reader, date: date, route: str | None = 
 
 
 @router.post("/runs/{route}/{day}/stops/{position}", response_model=list[RunRead], tags=["routes"])
-def report_stop(route: str, day: date, position: int, body: StopReport, session: WriteSession, now: Now,
+def report_stop(route: str, day: date, position: Count, body: StopReport, session: WriteSession, now: Now,
                 principal: CrateWriter) -> list[RunRead]:
     """The driver reports arriving at or leaving a stop (position in the route, from 0); the
     run sheet keeps the actual times."""
@@ -272,12 +273,12 @@ def create_plan(body: DistributionCreate, session: WriteSession, now: Now, princ
 
 
 @router.get("/distribution/plans/{plan_id}", response_model=DistributionRead, tags=["distribution"])
-def get_plan(plan_id: int, session: ReadSession, _: ItemReader) -> DistributionRead:
+def get_plan(plan_id: Id, session: ReadSession, _: ItemReader) -> DistributionRead:
     return distribution.read_plan(session, distribution.get_plan(session, plan_id))
 
 
 @router.post("/distribution/plans/{plan_id}/execute", response_model=DistributionRead, tags=["distribution"])
-def execute_plan(plan_id: int, session: WriteSession, now: Now, principal: Distributor,
+def execute_plan(plan_id: Id, session: WriteSession, now: Now, principal: Distributor,
                  idempotency_key: IdempotencyKey = None) -> Response:
     """Send every copy of the plan to its unit (a transit with the plan's purpose)."""
 

@@ -22,7 +22,8 @@ def save_policy(session: Session, data: ReturnPolicyWrite, actor: str, now: date
         raise InvalidInput("RETURN_POLICY_INVALID", "system_code must name a 总馆 (level main) or be *")
     if data.item_type not in (ANY, *ITEM_TYPES):
         raise InvalidInput("RETURN_POLICY_INVALID", f"item type must be * or one of {', '.join(ITEM_TYPES)}")
-    if data.float_group and session.get(FloatGroup, data.float_group) is None:
+    # An empty code is a code like any other: no group has it (it used to reach the foreign key).
+    if data.float_group is not None and session.get(FloatGroup, data.float_group) is None:
         raise InvalidInput("RETURN_POLICY_INVALID", f"no float group {data.float_group!r}")
     policy = session.scalars(select(ReturnPolicy).where(
         ReturnPolicy.system_code == data.system_code, ReturnPolicy.item_type == data.item_type)).one_or_none()

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ils.validation import Count
+
 
 class TransitRead(BaseModel):
     id: int
@@ -212,7 +214,7 @@ class DistributionCreate(BaseModel):
         default="distribution", description="distribution: the target becomes the owner; transfer: a rotation")
     barcodes: list[str] = Field(min_length=1)
     units: list[str] = Field(min_length=1, description="Target units")
-    quotas: dict[str, int] | None = Field(default=None, description="For quota: copies per unit code")
+    quotas: dict[str, Count] | None = Field(default=None, description="For quota: copies per unit code")
 
 
 class DistributionRead(BaseModel):
@@ -232,4 +234,4 @@ class FloatLimitWrite(BaseModel):
 
     unit: str = Field(examples=["DC-TD-01"])
     item_type: str = Field(default="*", examples=["book"])
-    max_copies: int = Field(ge=0, description="Floating copies returned here go home once the unit holds this many")
+    max_copies: Count = Field(description="Floating copies returned here go home once the unit holds this many")

@@ -33,6 +33,10 @@ _WORD_END = frozenset(' \t\r\n()=<>"/')
 SERVER_CHOICE = "cql.serverChoice"
 # Far more than any catalogue query needs; a bound keeps one request from building a huge SQL.
 MAX_BOOLEANS = 30
+# Parentheses and prefix assignments nest the query tree, and the parser, the translation and
+# the echo of the query each walk it by recursion: deeper than this is refused (diagnostic 13 at
+# the offending character) long before Python's recursion limit (about 330 levels here).
+MAX_NESTING = 30
 
 TokenKind = Literal["word", "string", "symbol", "lparen", "rparen", "slash"]
 
@@ -135,6 +139,7 @@ class _Parser:
         self.tokens = tokenise(text)
         self.at = 0
         self.booleans = 0
+        self.depth = 0
         self.length = len(text)
 
     def peek(self) -> Token | None:
@@ -165,17 +170,30 @@ class _Parser:
         return token is not None and token.kind == "word" and token.text.lower() in words
 
     # cqlQuery ::= prefixAssignment cqlQuery | scopedClause
+    def nest(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth <= MAX_NESTING:
+            return
+        if token.kind == "lparen":  # the list's details for 13: the offset of the character
+            raise SruError(INVALID_PARENTHESES, str(token.position))
+        raise SruError(QUERY_SYNTAX_ERROR, f"more than {MAX_NESTING} nested groups and prefix assignments "
+                                           f"at character {token.position}")
+
     def query(self) -> Node:
         token = self.peek()
         if token is not None and token.kind == "symbol" and token.text == ">":
+            self.nest(token)
             self.take()
             first = self.term_token("a context set prefix or identifier")
             following = self.peek()
             if following is not None and following.kind == "symbol" and following.text == "=":
                 self.take()
                 uri = self.term_token("a context set identifier")
-                return PrefixedQuery(first.text, uri.text, self.query())
-            return PrefixedQuery("", first.text, self.query())
+                prefixed = PrefixedQuery(first.text, uri.text, self.query())
+            else:
+                prefixed = PrefixedQuery("", first.text, self.query())
+            self.depth -= 1
+            return prefixed
         return self.scoped_clause()
 
     # scopedClause ::= scopedClause booleanGroup searchClause | searchClause (left to right)
@@ -194,12 +212,14 @@ class _Parser:
     def search_clause(self) -> Node:
         token = self.peek()
         if token is not None and token.kind == "lparen":
+            self.nest(token)
             self.take()
             inner = self.query()
             closing = self.peek()
             if closing is None or closing.kind != "rparen":
                 raise SruError(INVALID_PARENTHESES, str(token.position))
             self.take()
+            self.depth -= 1
             return inner
         if token is not None and token.kind == "rparen":
             raise SruError(INVALID_PARENTHESES, str(token.position))
@@ -240,7 +260,8 @@ class _Parser:
 
 
 def parse(text: str) -> CqlQuery:
-    """Parse a CQL query; raise SruError with diagnostic 10, 13, 14 or 38 when it is not CQL."""
+    """Parse a CQL query; raise SruError with diagnostic 10, 13, 14 or 38 when it is not CQL
+    or nests deeper than MAX_NESTING."""
     parser = _Parser(text)
     if parser.peek() is None:
         raise SruError(QUERY_SYNTAX_ERROR, "the query is empty")

@@ -23,6 +23,7 @@ from ils.auth.schemas import (
 )
 from ils.errors import InvalidInput
 from ils.http import BearerClaims, ClientAddress, Now, ReadSession, Self, WriteSession, allows
+from ils.validation import Id
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 Admin = Annotated[Principal, allows("user.admin")]
@@ -130,6 +131,6 @@ def create_api_key(body: ApiKeyCreate, session: WriteSession, now: Now, admin: A
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
-def revoke_api_key(key_id: int, session: WriteSession, now: Now, _: Admin) -> ApiKeyRead:
+def revoke_api_key(key_id: Id, session: WriteSession, now: Now, _: Admin) -> ApiKeyRead:
     """Revoke a key; requests with it fail from now on."""
     return _key_read(service.revoke_api_key(session, key_id, now))

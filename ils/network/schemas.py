@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ils.validation import Count, unset_or
+
 Level = Literal["center", "main", "branch", "service_point", "study_room", "mobile"]
 
 HOURS_EXAMPLE = {
@@ -47,7 +49,7 @@ class UnitCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["铜都街道新村社区服务点"])
     level: Level
     parent: str | None = Field(default=None, examples=["DC-TD"])
-    population: int | None = Field(default=None, ge=0)
+    population: Count | None = None
     address: str | None = None
     phone: str | None = None
     hours: dict[str, list[str]] = Field(default_factory=dict, examples=[HOURS_EXAMPLE])
@@ -60,9 +62,9 @@ class UnitUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str = unset_or(min_length=1, max_length=200)
     parent: str | None = None
-    population: int | None = Field(default=None, ge=0)
+    population: Count | None = None
     address: str | None = None
     phone: str | None = None
     hours: dict[str, list[str]] | None = None

@@ -23,6 +23,7 @@ from ils.auth.service import login_patron
 from ils.errors import DomainError
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import network
+from ils.validation import Id
 from ils.web.confirm import Confirm, ask, confirmed
 from ils.web.pages import (
     READER_COOKIE,
@@ -76,7 +77,7 @@ def search_page(
 
 
 @router.get("/opac/records/{record_id}", response_class=HTMLResponse)
-def record_page(record_id: int, view: PublicView, session: ReadSession, now: Now) -> Response:
+def record_page(record_id: Id, view: PublicView, session: ReadSession, now: Now) -> Response:
     record = read_record(session, get_record(session, record_id))
     units = network(session).units
     copies = []
@@ -99,7 +100,7 @@ def record_page(record_id: int, view: PublicView, session: ReadSession, now: Now
 
 
 @router.post("/opac/records/{record_id}/hold", response_class=HTMLResponse)
-def place_hold(record_id: int, view: Annotated[View, page("hold.place", "reader")], session: WriteSession, now: Now,
+def place_hold(record_id: Id, view: Annotated[View, page("hold.place", "reader")], session: WriteSession, now: Now,
                pickup_unit: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None
@@ -187,7 +188,7 @@ def renew(view: Annotated[View, page("loan.renew", "reader")], session: WriteSes
 
 
 @router.post("/opac/account/holds/{hold_id}/cancel", response_class=HTMLResponse)
-def cancel(hold_id: int, view: Annotated[View, page("hold.change", "reader")], session: WriteSession, now: Now,
+def cancel(hold_id: Id, view: Annotated[View, page("hold.change", "reader")], session: WriteSession, now: Now,
            confirm: Confirm = "", csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(view, csrf)
     assert view.principal is not None

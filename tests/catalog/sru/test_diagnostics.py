@@ -149,3 +149,25 @@ def test_sorting_and_stylesheets_are_not_fatal(client, classics):
 def test_a_control_character_in_the_query_is_echoed_safely(client):
     answer = search(client, "dc.title = a\x01b")
     assert answer.text("srw:echoedSearchRetrieveRequest/srw:query") == "dc.title = a\ufffdb"
+
+
+def test_parentheses_nested_330_deep_get_diagnostic_13_at_the_first_one_too_deep_not_a_server_error(client):
+    # 330 levels was where the recursive parser ran out of stack (RecursionError, a 500).
+    from catalog.sru.cql import MAX_NESTING
+
+    answer = search(client, "(" * 330 + "红楼梦" + ")" * 330)
+    assert only_diagnostic(answer) == (13, str(MAX_NESTING), "Invalid or unsupported use of parentheses")
+    assert answer.total == 0 and answer.records == []
+
+
+def test_parentheses_nested_to_the_limit_are_still_a_query(client):
+    from catalog.sru.cql import MAX_NESTING
+
+    answer = search(client, "(" * MAX_NESTING + "红楼梦" + ")" * MAX_NESTING)
+    assert answer.diagnostics == [] and answer.total == 0
+
+
+def test_prefix_assignments_nested_beyond_the_limit_get_diagnostic_10(client):
+    answer = search(client, "> x = y " * 40 + "dc.title = 红楼梦")  # within the 2,000 characters
+    number, details, message = only_diagnostic(answer)
+    assert (number, message) == (10, "Query syntax error") and "nested" in details
