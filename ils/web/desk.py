@@ -14,7 +14,7 @@ import zlib
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from ils.config import get_settings
 from ils.errors import DomainError, NotFound
 from ils.http import Now, ReadSession, WriteSession
 from ils.network.snapshot import UnitInfo, network, unit_by_code
+from ils.validation import Id
 from ils.web.pages import (
     STAFF_COOKIE,
     UNIT_COOKIE,
@@ -55,7 +56,6 @@ from logistics.public import transit_count, transit_list
 router = APIRouter(include_in_schema=False)
 Barcode = Annotated[str, Form(max_length=64)]
 Csrf = Annotated[str, Form()]
-HoldId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 # What each page does, in the words of ils.auth.gate: the same permissions as the API's routes.
 StaffSelf = Annotated[View, page("auth.self", "staff")]
@@ -247,7 +247,7 @@ def renew(view: Renewing, session: WriteSession, now: Now, card: Annotated[str, 
 
 
 @router.post("/desk/holds/{hold_id}/cancel", response_class=HTMLResponse)
-def cancel_hold(hold_id: HoldId, view: HoldChanging, session: WriteSession, now: Now,
+def cancel_hold(hold_id: Id, view: HoldChanging, session: WriteSession, now: Now,
                 card: Annotated[str, Form()] = "", confirm: Confirm = "", csrf: Csrf = "") -> Response:
     """Cancel a reader's hold at the desk (the reader asked, or called); asks first."""
     check_csrf(view, csrf)
