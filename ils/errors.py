@@ -94,6 +94,7 @@ CORE_CODES: dict[str, str] = {
     "USERNAME_TAKEN": "Another staff account already has that username.",
     "ROLE_INVALID": "The role is not one of admin, cataloguer, librarian, manager.",
     "VALIDATION_FAILED": "The request body or parameters do not have the expected shape.",
+    "VALUE_TOO_LONG": "A text is longer than what the database keeps for it (`field`, `max_length`).",
     "IDEMPOTENCY_KEY_INVALID": "The Idempotency-Key header is empty or longer than 100 characters.",
     "IDEMPOTENCY_KEY_REUSED": "The Idempotency-Key was used before for a different request.",
 }

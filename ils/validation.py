@@ -16,17 +16,25 @@ alike, with the same 422 VALIDATION_FAILED (a page shows its error page):
 
 An id beyond 2^31-1 is answered 422 like any other value outside its documented range, never
 404: the description says it cannot be an id.
+
+A third part sits at the database itself, because only the columns know their lengths: every
+INSERT and UPDATE is checked against the VARCHAR(n) of each column it writes (VALUE_TOO_LONG).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from annotated_types import Interval
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field
+from sqlalchemy import String, event
+from sqlalchemy.engine import Engine
 from starlette.datastructures import UploadFile
+
+from ils.errors import InvalidInput
 
 INT4_MAX = 2**31 - 1
 INT8_MIN, INT8_MAX = -(2**63), 2**63 - 1
@@ -129,6 +137,62 @@ async def storable_request(request: Request) -> None:
             found.extend(json_problems(body))
     if found:
         raise RequestValidationError(found[:MAX_REPORTED])
+
+
+# ---- text longer than its column -------------------------------------------------------------
+#
+# PostgreSQL refuses a value longer than its VARCHAR(n) and SQLite stores it anyway. The column
+# definitions are the one place lengths are known, so every INSERT and UPDATE is checked against
+# them just before it goes to the driver, whoever sends it (the API, a page, SIP2, the CLI): the
+# same refusal on both databases, VALUE_TOO_LONG (422), instead of a 500 on one and a silent
+# overlong value on the other.
+
+_BATCH_SUFFIX = re.compile(r"__\d+$")  # insertmanyvalues names a row's parameters name__0, name__1 …
+_LIMITS = "_ils_text_limits"
+
+
+def _limits(compiled: Any) -> dict[str, int]:
+    """The length of each VARCHAR(n) parameter of a compiled statement, kept on it (SQLAlchemy
+    caches compiled statements, so this runs once for each)."""
+    limits = compiled.__dict__.get(_LIMITS)
+    if limits is None:
+        limits = {name: bind.type.length for name, bind in compiled.binds.items()
+                  if isinstance(bind.type, String) and bind.type.length}
+        compiled.__dict__[_LIMITS] = limits
+    return limits
+
+
+def _rows(parameters: Any) -> list[Any]:
+    return parameters if isinstance(parameters, list) else [parameters]
+
+
+def _check_lengths(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or not (getattr(compiled, "isinsert", False) or getattr(compiled, "isupdate", False)):
+        return
+    limits = _limits(compiled)
+    if not limits:
+        return
+    positions = getattr(compiled, "positiontup", None)
+    for row in _rows(parameters):
+        if isinstance(row, dict):
+            items: Any = row.items()
+        elif positions is not None and len(positions) == len(row):
+            items = zip(positions, row)
+        else:
+            continue
+        for name, value in items:
+            if not isinstance(value, str):
+                continue
+            limit = limits.get(name) or limits.get(_BATCH_SUFFIX.sub("", name))
+            if limit is not None and len(value) > limit:
+                column = _BATCH_SUFFIX.sub("", name)
+                raise InvalidInput("VALUE_TOO_LONG", f"{column} holds at most {limit} characters ({len(value)} sent)",
+                                   extra={"field": column, "max_length": limit})
+
+
+if not event.contains(Engine, "before_cursor_execute", _check_lengths):
+    event.listen(Engine, "before_cursor_execute", _check_lengths)
 
 
 __all__ = ["INT4_MAX", "INT8_MAX", "INT8_MIN", "Count", "Id", "Offset", "json_problems", "storable_request",

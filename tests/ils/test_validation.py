@@ -210,3 +210,36 @@ def test_an_id_card_number_of_non_ascii_digits_is_refused_not_a_500(client, db):
         "card_number": "DC00000099", "name": "读者", "category": "adult", "unit": "DC-TD",
         "id_card_number": "53011319900307001\u00b2"})
     assert response.status_code == 422 and response.json()["error"] == "PATRON_ID_CARD_INVALID", response.text
+
+
+# ---- text longer than its column ---------------------------------------------------------------
+
+def test_a_phone_longer_than_its_column_is_refused_on_both_databases(client, db):
+    lib = library(client, db)
+    lib.reader("DC00000001")
+    response = client.patch("/api/v1/patrons/DC00000001", headers=lib.desk, json={"phone": "1" * 31})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "VALUE_TOO_LONG" and response.json()["max_length"] == 30
+    assert client.get("/api/v1/patrons/DC00000001", headers=lib.desk).json()["phone"] is None  # nothing written
+    fits = client.patch("/api/v1/patrons/DC00000001", headers=lib.desk, json={"phone": "1" * 30})
+    assert fits.status_code == 200 and fits.json()["phone"]
+
+
+def test_a_unit_phone_longer_than_its_column_is_refused_and_the_unit_unchanged(client, db):
+    admin = staff(client, db, "admin")
+    make_network(db)
+    response = client.patch("/api/v1/units/DC-TD", headers=admin, json={"phone": "0871-" + "6" * 50, "population": 5})
+    assert response.status_code == 422 and response.json()["field"] == "phone", response.text
+    assert client.get("/api/v1/units/DC-TD").json()["population"] is None
+
+
+def test_many_rows_in_one_statement_are_each_checked(db):
+    from sqlalchemy import insert
+
+    from ils.errors import InvalidInput
+    from ils.network.models import Unit
+
+    with pytest.raises(InvalidInput) as refusal, db.session() as session:
+        session.execute(insert(Unit), [{"code": "A1", "name": "甲", "level": "branch"},
+                                       {"code": "B" * 40, "name": "乙", "level": "branch"}])
+    assert refusal.value.code == "VALUE_TOO_LONG" and refusal.value.extra["field"] == "code"
