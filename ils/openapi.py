@@ -11,7 +11,9 @@ generated description is corrected once, when it is first built:
   (ils.validation), in its path, query string or body;
 - 401 and 403 are on every operation that needs credentials, 404 on every operation that names
   something (a path parameter, a body, a query) except those that look nothing up, 409 on every
-  write that needs credentials except those that change no shared state;
+  write that needs credentials except those no state can refuse, and on the rule explanations
+  (no rule covers the case); the fuzz test (tests/ils/test_fuzz.py) fails on any status an
+  operation answers without declaring it;
 - a status a route declares itself (412, 413, 428, 429, 503 …) keeps its description and gets
   the error schema.
 """

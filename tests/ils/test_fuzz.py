@@ -2,8 +2,8 @@
 
 The server holds the scope tests' world (tests.support.world: readers, copies on loan, holds on
 the shelf, crates, plans, rules, keys at three units), and the run is told its ids, cards,
-barcodes and codes, so that half the generated values name things that exist and the requests
-reach past 404 into the use cases. It runs once as the network's admin (everything is allowed:
+barcodes and codes: half the time a parameter takes one of them, so requests reach past 404
+into the use cases. It runs once as the network's admin (everything is allowed:
 the use cases themselves are fuzzed) and once as the librarian of DC-TD (the gate's refusals).
 Logging out and changing a password get a throwaway account's token, so they cannot end the
 run's own login.
@@ -38,7 +38,7 @@ from tests.support.world import PASSWORD, STOPS, TAG, World, build
 SECONDS = int(os.environ.get("ILS_FUZZ_SECONDS", "120"))
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance")
-# Each request and answer of a run, written by schemathesis; read back to count them.
+# The CLI of the test extra, beside this Python.
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
@@ -47,6 +47,7 @@ class Served:
     url: str
     world: World
     config_dir: Path
+    tokens: dict[str, str]
 
 
 def _token(url: str, username: str, password: str = PASSWORD) -> str:
@@ -153,7 +154,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 reset_caches()
         get_settings.cache_clear()
         with live_server(url) as base:
-            yield Served(base, world, tmp_path_factory.mktemp("fuzz-run"))
+            # Every login before any fuzzing: the wrong passwords the fuzzer sends to /auth/token
+            # may have this address refused logins (429) for a while.
+            tokens = {name: _token(base, name) for name in ("admin", "lib-td", "throwaway-admin", "throwaway-td")}
+            yield Served(base, world, tmp_path_factory.mktemp("fuzz-run"), tokens)
     finally:
         drop_database_url(url)
 
@@ -180,20 +184,20 @@ def _requests(report: Path) -> int:
 
 
 def _fuzz(served: Served, who: str, seconds: int) -> Run:
-    token = _token(served.url, who)
-    throwaway = _token(served.url, "throwaway-admin" if who == "admin" else "throwaway-td")
+    token = served.tokens[who]
+    throwaway = served.tokens["throwaway-admin" if who == "admin" else "throwaway-td"]
     work = served.config_dir / who
     work.mkdir()
     config = _config(work / "schemathesis.toml", served.world, token, throwaway)
-    report = work / "events.ndjson"
+    report = work / "events.ndjson"  # every request and answer; read back to count them
+    # One worker: hypothesis describes a filter by parsing its lambda with ``ast``, and CPython 3.11
+    # fails that from two threads at once (SystemError: AST constructor recursion depth mismatch).
     command = [
         str(SCHEMATHESIS), "--config-file", str(config), "--no-color", "run", f"{served.url}/openapi.json",
         "--checks", ",".join(CHECKS), "--max-time", str(seconds), "--workers", "1",
         "--continue-on-failure", "--request-timeout", "30", "--generation-database", "none",
         "--suppress-health-check", "all", "--report", "ndjson", "--report-ndjson-path", str(report),
     ]
-    # One worker: hypothesis describes a filter by parsing its lambda with ``ast``, and CPython 3.11
-    # fails that from two threads at once (SystemError: AST constructor recursion depth mismatch).
     started = time.monotonic()
     # In its own directory: schemathesis keeps nothing in the repository.
     done = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=seconds * 3 + 300)
