@@ -156,7 +156,8 @@ def test_expiring_the_hold_shelf_at_a_branch_expires_only_that_branchs_shelf(wor
             hold.shelf_expires_on = date(2026, 11, 1)
     client.cookies.set(STAFF_COOKIE, w.tokens["lib-td"])
     client.cookies.set(UNIT_COOKIE, "DC-TD")
-    done = client.post("/desk/holds/expire", data={"csrf": csrf_token(w.tokens["lib-td"]), "confirm": "yes"}, follow_redirects=False)
+    done = client.post("/desk/holds/expire", data={"csrf": csrf_token(w.tokens["lib-td"]), "confirm": "yes"},
+                       follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].endswith("expired=1")
     client.cookies.clear()
     admin = w.headers("admin")
