@@ -3,12 +3,15 @@
 SQLite and PostgreSQL are both first-class. The dialect-specific bits live here:
 - SQLite runs in WAL mode with foreign keys on; a *write* transaction starts with
   ``BEGIN IMMEDIATE`` so two writers queue on the database lock up front instead of
-  failing later when a deferred transaction tries to upgrade its lock.
+  failing later when a deferred transaction tries to upgrade its lock. The writers of one
+  process queue in the order they came (a lock taken just before BEGIN IMMEDIATE, given
+  back at commit or rollback), not in SQLite's busy handler.
 - PostgreSQL uses READ COMMITTED and row locks (``FOR UPDATE``) in the repositories.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,8 +70,18 @@ def _json_dumps(value: Any) -> str:
 JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
+SQLITE_BUSY_SECONDS = 30
+_WRITE_LOCK_HELD = "ils_write_lock_held"
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_OPTIONS)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+                           **JSON_OPTIONS)
+    # The writers of this process queue for SQLite's one write lock here, each woken in turn as
+    # the one before commits. Left to SQLite's busy handler they would poll it with sleeps of up
+    # to 100 ms, and one that had waited longest could be overtaken again and again: with eight
+    # desks the check-outs' p95 was twenty times their median.
+    write_lock = threading.Lock()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -77,13 +90,42 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            conn.exec_driver_sql("BEGIN")
+            return
+        # Bounded like SQLite's own wait: past it, BEGIN IMMEDIATE waits (and fails) as it would
+        # have without this queue, rather than a stuck writer hanging every other one for good.
+        held = write_lock.acquire(timeout=SQLITE_BUSY_SECONDS)
+        conn.info[_WRITE_LOCK_HELD] = held
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn: Any) -> None:
+        # An invalidated connection would try to reconnect just to be asked for its info; its
+        # place is given back when the pool takes it in ("checkin" below).
+        if not conn.invalidated and conn.info.pop(_WRITE_LOCK_HELD, False):
+            write_lock.release()
+
+    # Both fire just before the COMMIT or ROLLBACK itself: the next writer's BEGIN IMMEDIATE may
+    # find the lock still taken for that instant, and SQLite's busy handler retries after 1 ms.
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
+
+    # A connection invalidated or handed back to the pool mid-transaction ends it without either
+    # event; whatever happened, it comes back through here.
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_WRITE_LOCK_HELD, False):
+            write_lock.release()
 
     return engine
 
