@@ -21,5 +21,6 @@ class OutboxSettings(BaseSettings):
     outbox_lease_seconds: float = Field(
         default=60.0, gt=0,
         description="How long a relay owns the messages it claimed; a relay that dies leaves them to another "
-                    "relay after this long.",
+                    "relay after this long. Keep it well above the webhook timeout: a relay starts no message once "
+                    "half of it is spent.",
     )
