@@ -28,7 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ils.migrate import upgrade  # noqa: E402
-from tests.support.live_server import _spawn, _stop, _wait_until_up, free_port  # noqa: E402
+from tests.support.live_server import free_port, spawn, stop, wait_until_up  # noqa: E402
 
 
 def _kib(pid: int, field: str) -> int:
@@ -68,9 +68,9 @@ def measure(bound: int, clients: int, rounds: int) -> dict[str, object]:
         base = f"http://127.0.0.1:{port}"
         stderr = Path(folder) / "stderr.log"
         env = {"ILS_LOGIN_MAX_HASHING": str(bound), "ILS_LOGIN_HASHING_WAIT_SECONDS": "30"}
-        process = _spawn(url, port, folder, stderr, workers=1, relay=False, extra_env=env)
+        process = spawn(url, port, folder, stderr, workers=1, relay=False, extra_env=env)
         try:
-            _wait_until_up(process, base, stderr)
+            wait_until_up(process, base, stderr)
             # One login first, so the baseline includes everything a first request loads.
             httpx.post(f"{base}/api/v1/auth/token", json={"username": "warm-up", "password": "x" * 10})
             before = _kib(process.pid, "VmHWM")
@@ -82,7 +82,7 @@ def measure(bound: int, clients: int, rounds: int) -> dict[str, object]:
             peak = _kib(process.pid, "VmHWM")
             now = _kib(process.pid, "VmRSS")
         finally:
-            _stop(process)
+            stop(process)
     return {"bound": bound, "baseline_mb": before / 1024, "peak_mb": peak / 1024, "rss_after_mb": now / 1024,
             "answers": dict(codes), "seconds": elapsed}
 

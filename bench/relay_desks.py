@@ -33,9 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -54,6 +52,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this directory comes first on sys.path; the project's packages must win.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from tests.support.live_server import SECRET_KEY, free_port, spawn, stop, wait_until_up  # noqa: E402
 
 WARMUP_SECONDS = 3.0
 TARGET_P95_MS = 300.0
@@ -178,53 +178,26 @@ def seed(path: Path, search_dir: Path, desks: int, copies: int, readers: int) ->
 # ---- the service and a receiver that never answers -----------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(db_path: Path, data_dir: Path, relay: bool, env_extra: dict[str, str],
                  log_path: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = _free_port()
-    env = {**os.environ, "ILS_DATABASE_URL": f"sqlite:///{db_path}", "ILS_DATA_DIR": str(data_dir),
-           "ILS_SECRET_KEY": secrets.token_urlsafe(48), "ILS_LOG_LEVEL": "WARNING", **env_extra}
-    command = [sys.executable, "-m", "ils.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--relay" if relay else "--no-relay"]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the service exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"the service did not answer within 60 s:\n{log_path.read_text()[-3000:]}")
+    server = spawn(f"sqlite:///{db_path}", port, str(data_dir), log_path, workers=1, relay=relay,
+                   extra_env=env_extra)
+    try:
+        wait_until_up(server, base, log_path)
+    except BaseException:
+        stop(server)
+        raise
+    return server, base
 
 
 def start_relay_process(db_path: Path, data_dir: Path, env_extra: dict[str, str], log_path: Path) -> subprocess.Popen:
     env = {**os.environ, "ILS_DATABASE_URL": f"sqlite:///{db_path}", "ILS_DATA_DIR": str(data_dir),
-           "ILS_SECRET_KEY": secrets.token_urlsafe(48), "ILS_LOG_LEVEL": "WARNING", **env_extra}
+           "ILS_SECRET_KEY": SECRET_KEY, "ILS_LOG_LEVEL": "WARNING", **env_extra}
     with log_path.open("wb") as log:
         return subprocess.Popen([sys.executable, "-m", "ils.cli", "outbox-relay"], env=env, cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT)
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 class StuckReceiver:
@@ -475,9 +448,9 @@ def run_phase(name: str, template: Path, template_index: Path, work: Path, data:
         # The relay's backlog gets a moment to drain before the service stops.
         time.sleep(2.0)
     finally:
-        stop_server(server)
+        stop(server)
         if relay_process:
-            stop_server(relay_process)
+            stop(relay_process)
         if receiver:
             receiver.close()
     tally = Tally()

@@ -30,10 +30,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import T0, TEST_SECRET_KEY, drop_database_url, new_database_url
+from tests.conftest import drop_database_url, new_database_url
 from tests.support.factories import make_user
 from tests.support.live_server import live_server
-from tests.support.world import PASSWORD, STOPS, TAG, World, build
+from tests.support.world import PASSWORD, STOPS, TAG, World, build_world_at
 
 SECONDS = int(os.environ.get("ILS_FUZZ_SECONDS", "120"))
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
@@ -123,36 +123,13 @@ def _config(path: Path, world: World, token: str, throwaway: str) -> Path:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The world on a fresh PostgreSQL database, served by `ils serve`."""
-    from fastapi.testclient import TestClient
-
-    from ils.app import create_app
-    from ils.clock import FixedClock, SystemClock, set_clock
-    from ils.config import get_settings
-    from ils.db import Database, set_database
-    from ils.migrate import upgrade
-    from tests.support.db import reset_caches
-
     url = new_database_url("postgresql", tmp_path_factory.mktemp("fuzz-db"))
     try:
-        upgrade(url)
-        database = Database.from_url(url)
-        set_database(database)
-        set_clock(FixedClock(T0))
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("ILS_SECRET_KEY", TEST_SECRET_KEY)
-            env.setenv("ILS_DATA_DIR", str(tmp_path_factory.mktemp("fuzz-var")))
-            get_settings.cache_clear()
-            try:
-                with TestClient(create_app()) as client:
-                    world = build(client, database)
-                for name in ("throwaway-admin", "throwaway-td"):
-                    make_user(database, name, "librarian", ("DC-TD",))
-            finally:
-                database.dispose()
-                set_database(None)
-                set_clock(SystemClock())
-                reset_caches()
-        get_settings.cache_clear()
+        def throwaways(database: Any) -> None:
+            for name in ("throwaway-admin", "throwaway-td"):
+                make_user(database, name, "librarian", ("DC-TD",))
+
+        world = build_world_at(url, tmp_path_factory.mktemp("fuzz-var"), throwaways)
         with live_server(url) as base:
             # Every login before any fuzzing: the wrong passwords the fuzzer sends to /auth/token
             # may have this address refused logins (429) for a while.

@@ -44,7 +44,7 @@ def _tail(path: Path) -> str:
     return _read(path)[-STARTUP_ERROR_CHARS:]
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, stderr: Path) -> None:
+def wait_until_up(process: subprocess.Popen[bytes], base_url: str, stderr: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     # One client for every probe: a new one each time builds an SSL context, a few seconds of
     # CPU over a slow start-up, taken from the server starting beside it.
@@ -63,7 +63,7 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, stderr: Path
                        f"{_tail(stderr)}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     """Stop the supervisor and its workers: the whole process group, gently, then for good."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -78,7 +78,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _spawn(database_url: str, port: int, data_dir: str, stderr: Path, *, workers: int, relay: bool,
+def spawn(database_url: str, port: int, data_dir: str, stderr: Path, *, workers: int, relay: bool,
            extra_env: dict[str, str] | None) -> subprocess.Popen[bytes]:
     """``ils serve`` in a process group of its own (its workers join it), stderr appended to a file."""
     env = {
@@ -112,12 +112,12 @@ def live_server(database_url: str, *, workers: int = 1, relay: bool = False,
         # A file of its own for the server (appending), read by name here, so reading it
         # never moves the server's write position.
         stderr = Path(data_dir) / "stderr.log"
-        process = _spawn(database_url, port, data_dir, stderr, workers=workers, relay=relay, extra_env=extra_env)
+        process = spawn(database_url, port, data_dir, stderr, workers=workers, relay=relay, extra_env=extra_env)
         try:
-            _wait_until_up(process, base_url, stderr)
+            wait_until_up(process, base_url, stderr)
             yield base_url
         finally:
-            _stop(process)
+            stop(process)
             output = _read(stderr).strip()
             if output:
                 print(f"--- ils serve stderr ({base_url}) ---\n{output}", file=sys.stderr)
@@ -140,9 +140,9 @@ class CrashableServer:
 
     def start(self) -> None:
         assert self.process is None, "already running"
-        self.process = _spawn(self.database_url, self.port, self._dir.name, self.stderr, workers=self.workers,
+        self.process = spawn(self.database_url, self.port, self._dir.name, self.stderr, workers=self.workers,
                               relay=self.relay, extra_env=self.extra_env)
-        _wait_until_up(self.process, self.base_url, self.stderr)
+        wait_until_up(self.process, self.base_url, self.stderr)
 
     def kill(self) -> None:
         """SIGKILL to the whole process group at once: no worker gets to finish a request."""
@@ -160,7 +160,7 @@ class CrashableServer:
     def __exit__(self, *exc: object) -> None:
         try:
             if self.process is not None:
-                _stop(self.process)
+                stop(self.process)
                 self.process = None
             output = _read(self.stderr).strip() if self.stderr.exists() else ""
             if output:

@@ -5,7 +5,7 @@ so the scope tests start from the same state whoever they then act as."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -153,9 +153,9 @@ def _clear_caches() -> None:
     reset_caches()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def world_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
-    """The world, built once per backend (argon2 makes its logins slow) and copied for each route."""
+def build_world_at(url: str, var_dir: Any, then: Callable[[Any], None] | None = None) -> World:
+    """Migrate the empty database at `url` and build the world in it through the app; `then`
+    gets the database for whatever a test adds before it is let go."""
     from fastapi.testclient import TestClient
 
     from ils.app import create_app
@@ -164,25 +164,34 @@ def world_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     from ils.db import Database, set_database
     from ils.migrate import upgrade
 
-    url = new_database_url(request.param, tmp_path_factory.mktemp("world"))
     upgrade(url)
     database = Database.from_url(url)
     set_database(database)
     set_clock(FixedClock(T0))
-    # Module-scoped, so it runs before the per-test settings: the same key signs the tokens.
+    # Runs before any test's settings: the same key signs the tokens the tests use.
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ILS_SECRET_KEY", TEST_SECRET_KEY)
-        env.setenv("ILS_DATA_DIR", str(tmp_path_factory.mktemp("world-var")))
+        env.setenv("ILS_DATA_DIR", str(var_dir))
         get_settings.cache_clear()
         try:
             with TestClient(create_app()) as client:
                 world = build(client, database)
+            if then is not None:
+                then(database)
         finally:
             database.dispose()
             set_database(None)
             set_clock(SystemClock())
             _clear_caches()
     get_settings.cache_clear()
+    return world
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
+    """The world, built once per backend (argon2 makes its logins slow) and copied for each route."""
+    url = new_database_url(request.param, tmp_path_factory.mktemp("world"))
+    world = build_world_at(url, tmp_path_factory.mktemp("world-var"))
     yield url, world
     drop_database_url(url)
 
