@@ -114,10 +114,13 @@ def served_app():  # type: ignore[no-untyped-def]
 
 
 @app.command("outbox-relay")
-def outbox_relay(interval: float = 0.2, once: bool = typer.Option(False, help="Deliver what is due, then exit")) -> None:
+def outbox_relay(
+    interval: float = typer.Option(None, help="Seconds between looks once caught up (default: the relay's own, 0.5)"),
+    once: bool = typer.Option(False, help="Deliver what is due, then exit"),
+) -> None:
     """Deliver queued outbox messages (webhooks, index updates) until stopped."""
     from ils.app import register_subscribers
-    from ils.outbox.relay import Relay
+    from ils.outbox.relay import POLL_SECONDS, Relay
 
     register_subscribers()
     relay = Relay(get_database())
@@ -126,7 +129,7 @@ def outbox_relay(interval: float = 0.2, once: bool = typer.Option(False, help="D
         return
     console.print("outbox relay running; Ctrl+C stops it")
     try:
-        relay.run_forever(interval)
+        relay.run_forever(interval if interval is not None else POLL_SECONDS)
     except KeyboardInterrupt:
         relay.stop()
 
