@@ -108,6 +108,10 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
         "transits:write", any_of={"from": "own", "to": "own", "unit": "own"}),
     _op("logistics.read", "read routes, runs, paths, return policies and float groups", "records:read"),
     _op("stats.read", "read statistics of one's own units", "stats:read", units={"unit": "own"}),
+    _op("stats.enter", "enter visits, activities and annual figures of one's own units", "stats:write",
+        units={"unit": "own"}),
+    _op("report.submit", "submit or reopen the annual report of one's own units", "stats:write",
+        units={"unit": "own"}),
 )}
 
 

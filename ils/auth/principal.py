@@ -17,6 +17,7 @@ SCOPES: dict[str, str] = {
     "items:write": "create and change items (copies)",
     "distribution:write": "allocate copies to units and send them there (统一配送)",
     "stats:read": "read statistics",
+    "stats:write": "enter the figures the system cannot measure, submit annual reports",
     "patrons:read": "look up patrons (readers) by card or ID card",
     "patrons:write": "register patrons, change them, block them, set proxies",
     "policies:write": "change the loan rules and return policies",
@@ -29,8 +30,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
     "cataloguer": frozenset({"records:read", "records:write", "items:write", "distribution:write"}),
     "librarian": frozenset({"records:read", "items:write", "patrons:read", "patrons:write", "circulation:write",
-                            "circulation:override", "transits:write", "stats:read"}),
-    "manager": frozenset({"records:read", "stats:read"}),
+                            "circulation:override", "transits:write", "stats:read", "stats:write"}),
+    "manager": frozenset({"records:read", "stats:read", "stats:write"}),
 }
 
 
