@@ -137,6 +137,8 @@ def move_item(session: Session, item: Item, now: datetime, *, status: str | None
     new_owner = owning_unit_id or item.owning_unit_id
     if new_status == item.status and new_unit == item.current_unit_id and new_owner == item.owning_unit_id:
         return
+    if new_status == "withdrawn" and item.status != "withdrawn":
+        item.withdrawn_at, item.withdrawn_from = now, item.status
     item.status, item.current_unit_id, item.owning_unit_id = new_status, new_unit, new_owner
     item.version += 1
     item.updated_at = now

@@ -167,8 +167,12 @@ class Item(Base):
     price_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it joined the holdings
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it left the holdings and from which status (lost, missing, damaged …): holdings at a
+    # past date and the asset report's disposals are counted from these.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_from: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     __table_args__ = (
         CheckConstraint(

@@ -40,7 +40,7 @@ from ils.auth.principal import Principal, job
 from ils.config import get_settings
 from ils.db import lock_keys
 from ils.errors import Conflict, InvalidInput, NotFound
-from ils.events import record_event
+from ils.events import Facts, record_event
 from ils.outbox import emit
 from logistics.public import (
     CostModel,
@@ -67,10 +67,14 @@ def hold_detail(session: Session, ctx: Context, hold: Hold, patron: Patron | Non
 
 
 def _event(session: Session, kind: str, hold: Hold, ctx: Context, actor: str, unit_id: int | None,
-           before: dict[str, Any] | None, **after: Any) -> None:
+           before: dict[str, Any] | None, *, patron: Patron | None = None, **after: Any) -> None:
+    # The reader's unit is known where the reader is at hand (placing, filling): the events
+    # statistics count (holds placed and filled by the reader's home unit).
+    facts = Facts(patron_id=hold.patron_id, home_unit_code=ctx.code(patron.unit_id) if patron is not None else None,
+                  patron_category=patron.category_code if patron is not None else None)
     record_event(session, kind, f"hold:{hold.id}", actor=actor, now=ctx.now,
                  unit_code=ctx.code(unit_id) if unit_id else None, before=before,
-                 after={"status": hold.status, **after})
+                 after={"status": hold.status, **after}, facts=facts)
 
 
 # ---- trapping a copy in hand -------------------------------------------------------------
@@ -320,8 +324,9 @@ def place(session: Session, request: HoldRequest, principal: Principal, now: dat
         placed = Block("HOLD_ALREADY_PLACED", "已预约此书")
         raise Conflict("HOLD_BLOCKED", placed.detail, blocks=[placed.to_dict()]) from exc
     target(session, ctx, hold, patron)
-    _event(session, "hold.placed", hold, ctx, principal.label, pickup.id, None, card=patron.card_number,
-           record_id=record_id, barcode=item.barcode if item is not None else None, overrides=overrides)
+    _event(session, "hold.placed", hold, ctx, principal.label, pickup.id, None, patron=patron,
+           card=patron.card_number, record_id=record_id, barcode=item.barcode if item is not None else None,
+           overrides=overrides)
     return hold
 
 
@@ -441,7 +446,8 @@ def fulfil_or_release(session: Session, ctx: Context, item: Item, patron: Patron
     assert hold is not None
     if hold.patron_id == patron.id:
         before = _close(session, ctx, hold, "fulfilled", actor, None)
-        _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode)
+        _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode,
+               patron=patron)
         return hold
     release(session, ctx, hold, item, actor, unit_id)
     return None
@@ -472,7 +478,8 @@ def fulfil_on_checkout(session: Session, ctx: Context, record_id: int, patron: P
     assert hold is not None
     hold.item_id = item.id
     before = _close(session, ctx, hold, "fulfilled", actor, None)
-    _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode)
+    _event(session, "hold.fulfilled", hold, ctx, actor, unit_id, {"status": before}, barcode=item.barcode,
+           patron=patron)
     return hold
 
 

@@ -28,7 +28,7 @@ from circulation.standing import patron_blocks
 from ils.auth import gate
 from ils.auth.principal import Principal
 from ils.errors import Conflict
-from ils.events import record_event
+from ils.events import NO_FACTS, Facts, record_event
 from ils.network.snapshot import UnitInfo, unit_by_code
 from logistics.public import Move, abandon, close_open, open_transit, receive
 
@@ -126,6 +126,14 @@ def _close_loan(session: Session, ctx: Context, loan: Loan, unit_id: int, actor:
     return before
 
 
+def loan_facts(ctx: Context, loan: Loan) -> Facts:
+    """What the events of a loan carry for the statistics (ils.events.Event)."""
+    return Facts(owner_unit_code=ctx.code(loan.owner_unit_id) if loan.owner_unit_id is not None else None,
+                 home_unit_code=ctx.code(loan.home_unit_id) if loan.home_unit_id is not None else None,
+                 item_type=loan.item_type, patron_category=loan.patron_category, patron_id=loan.patron_id,
+                 loan_id=loan.id)
+
+
 def checkout(session: Session, request: CheckoutRequest, principal: Principal, now: datetime) -> CheckoutDecision:
     ctx = Context.load(session, now)
     gate.check(session, principal, "loan.checkout", desk=ctx.unit_by_code(request.unit).id)
@@ -140,7 +148,8 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
         session.flush()
         record_event(session, "loan.checkin", f"item:{item.barcode}", actor=principal.label, now=now,
                      unit_code=unit.code, before={"loan_status": was}, after={
-                         "status": item.status, "loan_id": lingering.id, "found": True, "disposition": "checkout"})
+                         "status": item.status, "loan_id": lingering.id, "found": True, "disposition": "checkout"},
+                     facts=loan_facts(ctx, lingering))
     close_open(session, item, unit.id, "cancelled", principal.label, now)  # lent on its way: no hanging transit
     decision.hold = holds.fulfil_or_release(session, ctx, item, patron, principal.label, unit.id, decision.trapped)
     if decision.hold is None:
@@ -149,7 +158,8 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
         move_item(session, item, now, status="available")  # an overridden lost/missing/damaged copy is here
     loan = Loan(item_id=item.id, patron_id=patron.id, unit_id=unit.id, rule_id=decision.rule.id,
                 item_type=item.item_type, status="open", checked_out_at=now, checked_out_by=principal.label,
-                due_on=decision.due_on, renewals=0, overrides=decision.overrides)
+                due_on=decision.due_on, renewals=0, overrides=decision.overrides, owner_unit_id=item.owning_unit_id,
+                home_unit_id=patron.unit_id, patron_category=patron.category_code)
     session.add(loan)
     move_item(session, item, now, status="on_loan", current_unit_id=unit.id)
     session.flush()
@@ -160,7 +170,7 @@ def checkout(session: Session, request: CheckoutRequest, principal: Principal, n
                      "due_on": loan.due_on.isoformat(), "rule_id": decision.rule.id, "overrides": decision.overrides,
                      "proxy_card": request.proxy_card,
                      "hold_id": decision.hold.id if decision.hold is not None else None,
-                 })
+                 }, facts=loan_facts(ctx, loan))
     decision.loan = loan
     return decision
 
@@ -214,7 +224,7 @@ def checkin(session: Session, barcode: str, unit_code: str, principal: Principal
         "fine_fen": outcome.fine.amount_fen if outcome.fine is not None else 0,
     }
     record_event(session, "loan.checkin", f"item:{item.barcode}", actor=actor, now=now, unit_code=unit.code,
-                 before=before, after=after)
+                 before=before, after=after, facts=loan_facts(ctx, loan) if loan is not None else NO_FACTS)
     return outcome
 
 
@@ -305,7 +315,8 @@ def renew(session: Session, request: RenewRequest, principal: Principal,
     session.flush()
     record_event(session, "loan.renew", f"item:{item.barcode}", actor=principal.label, now=now, unit_code=unit.code,
                  before=before, after={"due_on": loan.due_on.isoformat(), "renewals": loan.renewals,
-                                       "loan_id": loan.id, "card": patron.card_number, "overrides": overrides})
+                                       "loan_id": loan.id, "card": patron.card_number, "overrides": overrides},
+                 facts=loan_facts(ctx, loan))
     return loan, overrides
 
 
@@ -337,7 +348,7 @@ def _mark(session: Session, barcode: str, loan_status: str, item_status: str, ki
     record_event(session, kind, f"item:{barcode}", actor=actor, now=now,
                  unit_code=unit_code or ctx.code(loan.unit_id), before=before,
                  after={"loan_status": loan.status, "status": item.status, "loan_id": loan.id, "card": card,
-                        "fine_fen": fine.amount_fen if fine is not None else 0})
+                        "fine_fen": fine.amount_fen if fine is not None else 0}, facts=loan_facts(ctx, loan))
     return loan, fine
 
 

@@ -174,6 +174,13 @@ class Loan(Base):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     returned_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
     returned_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Who the loan is credited to besides the lending desk, as they were when it was made (a copy
+    # redistributed or a reader moving later does not rewrite last year's figures); the events of
+    # the loan carry them too. Null only on loans made before they were kept (migration 0011
+    # filled them from the copy and the reader as they were then).
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
+    home_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), nullable=True)
+    patron_category: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (
         CheckConstraint("status IN ('open', 'lost', 'claimed_returned', 'returned')", name="status"),
