@@ -81,6 +81,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     from ils.auth.api import router as auth_router
     from ils.network.api import router as network_router
     from logistics.api import router as logistics_router
+    from reports.api import router as reports_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -172,6 +173,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(desk_router)
     app.include_router(logistics_router)
     app.include_router(sip2_router)
+    app.include_router(reports_router)
     install(app)
     mask_logs()  # ID card numbers never reach the logs, even from a URL
     install_docs(app)

@@ -129,7 +129,7 @@ FIGURES: dict[str, Figure] = {f.code: f for f in (
        "Copies withdrawn in the period (weeded, or written off after a loss).",
        "copies whose status became withdrawn in the period, at their owning unit",
        attributions=("owner",)),
-    _f("holdings_value", "馆藏价值", "Holdings value", "元", "yuan",
+    _f("holdings_value", "馆藏价值", "Holdings value", "元", "yuan (the API gives fen)",
        "期末馆藏文献定价之和。", "Sum of the list prices of the copies held at the period's end.",
        "sum of the copies' prices (from CNMARC 010$d or MARC21 020$c / 365 at import, or as "
        "entered); copies without a price are counted in holdings_unpriced",
@@ -138,6 +138,12 @@ FIGURES: dict[str, Figure] = {f.code: f for f in (
        "期末馆藏中没有定价记录的册数（馆藏价值未含）。",
        "Copies held at the period's end with no price (not in the holdings value).",
        "holdings with no price", attributions=("owner",)),
+    # ---- service
+    _f("opening_hours", "每周开放时间", "Opening hours per week", "小时", "hours",
+       "按本馆公布的开放时间计算的每周开放小时数。",
+       "Hours a week the unit is open by its published opening hours.",
+       "the unit's weekly opening hours as set on the unit (closed days not subtracted); "
+       "a roll-up shows the unit's own", kind="hours", attributions=("happened",), additive=False),
     # ---- per capita and rates (over the population served, from the units' data)
     _f("holdings_per_capita", "人均藏书", "Holdings per capita", "册/人", "copies per person",
        "期末总藏量除以服务人口。", "Holdings at the period's end divided by the population served.",

@@ -254,6 +254,10 @@ API: dict[tuple[str, str], Scenario] = {
                                                         units={"unit": u}),
     ("GET", "/api/v1/holds-pull-list"): lambda w, u: Req("GET", "/api/v1/holds-pull-list", params={"unit": u},
                                                           units={"unit": u}),
+    # statistics
+    ("GET", "/api/v1/reports/definitions"): lambda w, u: Req("GET", "/api/v1/reports/definitions"),
+    ("GET", "/api/v1/reports/figures"): lambda w, u: Req("GET", "/api/v1/reports/figures",
+                                                         params={"unit": u, "period": "2026"}, units={"unit": u}),
     # logistics
     ("GET", "/api/v1/transits"): lambda w, u: Req("GET", "/api/v1/transits", params={"to": u}, units={"to": u}),
     ("GET", "/api/v1/transits/figures"): lambda w, u: Req("GET", "/api/v1/transits/figures", params={"unit": u},
