@@ -1,26 +1,16 @@
-"""MARC uploads within ILS_MAX_UPLOAD_MB, refused before their body is read.
-
-FastAPI parses a multipart form before the endpoint (or any dependency) runs, so a size check
-inside the endpoint comes after the whole upload has been received and spooled. The import
-route is therefore built with ``UploadLimitedRoute``: it refuses a request whose Content-Length
-is over the limit before reading a byte, and counts the bytes actually received (a chunked
-upload declares no length, a client may declare a false one), stopping at the limit. Either
-way the answer is 413 IMPORT_FILE_TOO_LARGE in the API's error shape.
-"""
+"""MARC uploads within ILS_MAX_UPLOAD_MB, refused before their body is read (see ``ils.upload``)
+with 413 IMPORT_FILE_TOO_LARGE."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
-from fastapi.routing import APIRoute
-from starlette.types import Message, Receive
+from fastapi import APIRouter
 
-from ils.config import get_settings
+from ils import upload
 from ils.errors import DomainError
 
-MIB = 1024 * 1024
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -33,55 +23,6 @@ def too_large(limit_mb: int) -> DomainError:
     )
 
 
-class _OverLimit(Exception):
-    """Raised out of receive() once more bytes came than allowed."""
-
-
-class _CountingReceive:
-    def __init__(self, receive: Receive, limit: int):
-        self.receive, self.limit, self.received, self.exceeded = receive, limit, 0, False
-
-    async def __call__(self) -> Message:
-        message = await self.receive()
-        if message["type"] == "http.request":
-            self.received += len(message.get("body", b""))
-            if self.received > self.limit:
-                self.exceeded = True
-                raise _OverLimit
-        return message
-
-
-class UploadLimitedRoute(APIRoute):
-    """A route whose request body may be at most ILS_MAX_UPLOAD_MB (read per request, so a
-    changed setting applies without rebuilding the app)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            limit_mb = get_settings().max_upload_mb
-            limit = limit_mb * MIB
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise too_large(limit_mb)
-            receive = _CountingReceive(request.receive, limit)
-            try:
-                return await handler(Request(request.scope, receive))
-            except Exception:
-                # FastAPI reports any failure while parsing the form as a 400; when the
-                # counter stopped the body, the size is the reason.
-                if receive.exceeded:
-                    raise too_large(limit_mb) from None
-                raise
-
-        return limited
-
-
 def post(router: APIRouter, path: str, **options: Any) -> Callable[[F], F]:
-    """Like ``@router.post(path, ...)``, for a route that takes an upload."""
-
-    def decorator(endpoint: F) -> F:
-        router.add_api_route(path, endpoint, methods=["POST"], route_class_override=UploadLimitedRoute, **options)
-        return endpoint
-
-    return decorator
+    """Like ``@router.post(path, ...)``, for a route that takes a MARC upload."""
+    return upload.post(router, path, too_large, **options)
