@@ -11,3 +11,4 @@ import ils.network.models  # noqa: F401
 import ils.outbox.models  # noqa: F401
 import logistics.models  # noqa: F401
 import reports.entries.models  # noqa: F401
+import reports.models  # noqa: F401

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from ils.auth.principal import Principal
-from ils.http import Now, ReadSession, allows
-from reports import service
+from ils.http import Now, ReadSession, WriteSession, allows
+from reports import annual, evaluation, service, xlsx
 from reports.figures import FIGURES
-from reports.schemas import FigureDefinition, FiguresRead, PeriodRead, UnitFiguresRead
+from reports.schemas import (
+    AnnualLineRead,
+    AnnualReopen,
+    AnnualReportRead,
+    AnnualSectionRead,
+    AnnualSheetRead,
+    AnnualSubmit,
+    DifferenceRead,
+    EvaluationRead,
+    FigureDefinition,
+    FiguresRead,
+    JudgementRead,
+    PeriodRead,
+    TargetWrite,
+    UnitEvaluationRead,
+    UnitFiguresRead,
+)
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 StatsReader = Annotated[Principal, allows("stats.read")]
+Submitter = Annotated[Principal, allows("report.submit")]
 
 
 def definitions(counted_by: dict[str, str] | None = None) -> list[FigureDefinition]:
@@ -58,3 +77,98 @@ def get_figures(
 
     chosen = service.parse_period(period, from_, to, local_day(now))
     return read_figures(service.figures(session, principal, unit, chosen, by, now))
+
+
+# ---- the annual service report ---------------------------------------------------------------
+
+def read_annual(report: annual.Report) -> AnnualReportRead:
+    return AnnualReportRead(
+        unit=report.unit, name=report.name, year=report.year, state=report.state,
+        submitted_at=report.submitted_at, submitted_by=report.submitted_by, reopened_at=report.reopened_at,
+        reopened_by=report.reopened_by, reopen_reason=report.reopen_reason,
+        sections=[AnnualSectionRead(zh=s.zh, en=s.en, lines=[
+            AnnualLineRead(code=line.code, zh=line.zh, en=line.en, unit_zh=line.unit_zh, source=line.source)
+            for line in s.lines]) for s in annual.SECTIONS],
+        sheets=[AnnualSheetRead(unit=s.unit, name=s.name, level=s.level, scope=s.scope, values=s.values,
+                                blanks=s.blanks) for s in report.sheets],
+        blanks=report.blanks,
+        differences=[DifferenceRead(unit=d.unit, scope=d.scope, line=d.line, submitted=d.submitted, live=d.live)
+                     for d in report.differences])
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/annual", response_model=None, responses={200: {
+    "description": "The report as JSON (AnnualReportRead), XLSX (a sheet per unit, laid out like the national table) "
+                   "or CSV (one row per sheet and line)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AnnualReportRead"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}}}}})
+def get_annual(
+    session: ReadSession, principal: StatsReader,
+    unit: Annotated[str, Query(max_length=32)],
+    year: Annotated[int, Query(ge=1900, le=2200)],
+    format: Annotated[Literal["json", "xlsx", "csv"], Query()] = "json",
+) -> AnnualReportRead | Response:
+    """The annual service report (服务统计年报) of a unit and every unit below it: live while a draft,
+    as submitted once submitted (with the differences from the live figures)."""
+    report = annual.annual(session, principal, unit, year)
+    if format == "xlsx":
+        return Response(xlsx.workbook(report), media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="annual-{report.unit}-{year}.xlsx"'})
+    if format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(xlsx.csv_rows(report))
+        return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="annual-{report.unit}-{year}.csv"'})
+    return read_annual(report)
+
+
+@router.post("/annual/submit", response_model=AnnualReportRead)
+def submit_annual(body: AnnualSubmit, session: WriteSession, principal: Submitter, now: Now) -> AnnualReportRead:
+    """Submit the report: its figures are frozen as they are now. Blank lines are refused with
+    409 ANNUAL_REPORT_INCOMPLETE (naming them) unless ``accept_blanks``."""
+    return read_annual(annual.submit(session, principal, body.unit, body.year, now, accept_blanks=body.accept_blanks))
+
+
+@router.post("/annual/reopen", response_model=AnnualReportRead)
+def reopen_annual(body: AnnualReopen, session: WriteSession, principal: Submitter, now: Now) -> AnnualReportRead:
+    """Reopen a submitted report, with a reason: it is live again until submitted anew."""
+    return read_annual(annual.reopen(session, principal, body.unit, body.year, body.reason, now))
+
+
+# ---- the evaluation ---------------------------------------------------------------------------
+
+def read_evaluation(found: evaluation.Evaluation) -> EvaluationRead:
+    return EvaluationRead(system=found.system, name=found.name, year=found.year, targets=found.targets, units=[
+        UnitEvaluationRead(code=u.code, name=u.name, level=u.level, parent=u.parent, rank=u.rank, met=u.met,
+                           near=u.near, judged=u.judged, score=round(u.score, 4), judgements=[
+                               JudgementRead(indicator=j.indicator, value=j.value, target=j.target, status=j.status,
+                                             trend=j.trend) for j in u.judgements])
+        for u in found.units])
+
+
+@router.get("/evaluation", response_model=None, responses={200: {
+    "description": "The evaluation as JSON (EvaluationRead) or XLSX",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EvaluationRead"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def get_evaluation(
+    session: ReadSession, principal: StatsReader,
+    system: Annotated[str, Query(max_length=32, description="The 总馆's code")],
+    year: Annotated[int, Query(ge=1900, le=2200)],
+    format: Annotated[Literal["json", "xlsx"], Query()] = "json",
+) -> EvaluationRead | Response:
+    """Every 总馆, branch and point of a system against the indicators (绩效考核): met / near / missed,
+    the figure and the target, a ranking, and each figure over the last five years."""
+    found = evaluation.evaluate(session, principal, system, year)
+    if format == "xlsx":
+        return Response(xlsx.evaluation_workbook(found), media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="evaluation-{found.system}-{year}.xlsx"'})
+    return read_evaluation(found)
+
+
+@router.put("/targets", response_model=dict[str, dict[str, float]])
+def put_target(body: TargetWrite, session: WriteSession, principal: Submitter, now: Now) -> dict[str, dict[str, float]]:
+    """Set a system's own target for an indicator at a unit level (main, branch, service_point)."""
+    return evaluation.set_target(session, principal, body.system, body.indicator, body.level, body.target, now)

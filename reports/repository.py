@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import ColumnElement, Select, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -22,6 +23,7 @@ from ils.events import Event
 from ils.network.models import Unit
 from logistics.public import Transit
 from reports.figures import Attribution
+from reports.models import AnnualReport, IndicatorTarget
 
 # The event column a figure is credited by.
 _EVENT_UNIT = {"happened": Event.unit_code, "owner": Event.owner_unit_code, "home": Event.home_unit_code}
@@ -199,3 +201,48 @@ def withdrawn(session: Session, window: Window, unit_ids: Collection[int]) -> di
 
 def populations(session: Session, unit_ids: Collection[int]) -> dict[int, int | None]:
     return dict(session.execute(select(Unit.id, Unit.population).where(Unit.id.in_(list(unit_ids)))).all())
+
+
+# ---- annual reports -------------------------------------------------------------------------------
+
+def annual_report(session: Session, unit_id: int, year: int, *, lock: bool = False) -> AnnualReport | None:
+    query = select(AnnualReport).where(AnnualReport.unit_id == unit_id, AnnualReport.year == year)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def add_annual_report(session: Session, report: AnnualReport) -> AnnualReport:
+    """Insert the report's row, or (another submitter made it a moment ago) lock theirs."""
+    try:
+        with session.begin_nested():
+            session.add(report)
+    except IntegrityError:
+        found = annual_report(session, report.unit_id, report.year, lock=True)
+        assert found is not None
+        return found
+    return report
+
+
+# ---- evaluation targets -----------------------------------------------------------------------------
+
+def indicator_targets(session: Session, system_id: int) -> list[IndicatorTarget]:
+    return list(session.scalars(select(IndicatorTarget).where(IndicatorTarget.system_id == system_id)))
+
+
+def put_indicator_target(session: Session, system_id: int, indicator: str, level: str, target: int, actor: str,
+                         now: datetime) -> None:
+    row = session.scalars(select(IndicatorTarget).where(
+        IndicatorTarget.system_id == system_id, IndicatorTarget.indicator == indicator,
+        IndicatorTarget.level == level).with_for_update()).one_or_none()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(IndicatorTarget(system_id=system_id, indicator=indicator, level=level, target=target,
+                                            updated_at=now, updated_by=actor))
+            return
+        except IntegrityError:  # set at the same moment elsewhere: this one is the later
+            row = session.scalars(select(IndicatorTarget).where(
+                IndicatorTarget.system_id == system_id, IndicatorTarget.indicator == indicator,
+                IndicatorTarget.level == level).with_for_update()).one()
+    row.target, row.updated_at, row.updated_by = target, now, actor

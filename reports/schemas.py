@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -51,3 +51,99 @@ class FiguresRead(BaseModel):
     units: list[UnitFiguresRead]
     figures: list[FigureDefinition]
     not_computable: dict[str, str] = Field(description='"UNIT:figure" of a null figure in a total, and why')
+
+
+class AnnualLineRead(BaseModel):
+    code: str
+    zh: str
+    en: str
+    unit_zh: str
+    source: str = Field(description="figure (computed), field (entered by hand) or population (set on the unit)")
+
+
+class AnnualSectionRead(BaseModel):
+    zh: str
+    en: str
+    lines: list[AnnualLineRead]
+
+
+class AnnualSheetRead(BaseModel):
+    unit: str
+    name: str
+    level: str
+    scope: str = Field(description="total: the unit with every unit below it; own: the unit alone")
+    values: dict[str, int | float | str | None] = Field(
+        description="By line code; money in fen, decimals as strings, null where blank")
+    blanks: list[str]
+
+
+class DifferenceRead(BaseModel):
+    unit: str
+    scope: str
+    line: str
+    submitted: int | float | str | None
+    live: int | float | str | None
+
+
+class AnnualReportRead(BaseModel):
+    unit: str
+    name: str
+    year: int
+    state: str = Field(description="draft, submitted (frozen) or reopened")
+    submitted_at: datetime | None
+    submitted_by: str | None
+    reopened_at: datetime | None
+    reopened_by: str | None
+    reopen_reason: str | None
+    sections: list[AnnualSectionRead]
+    sheets: list[AnnualSheetRead]
+    blanks: dict[str, list[str]] = Field(description='"UNIT:scope" -> blank lines')
+    differences: list[DifferenceRead] = Field(description="Where the live figures now differ from the submitted ones")
+
+
+class AnnualSubmit(BaseModel):
+    unit: str = Field(max_length=32)
+    year: int = Field(ge=1900, le=2200)
+    accept_blanks: bool = Field(False, description="Submit although some lines are blank")
+
+
+class AnnualReopen(BaseModel):
+    unit: str = Field(max_length=32)
+    year: int = Field(ge=1900, le=2200)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class JudgementRead(BaseModel):
+    indicator: str
+    value: float | None
+    target: float
+    status: str = Field(description="met, near (within 10 % of the target), missed, or none (not computable)")
+    trend: list[tuple[int, float | None]] = Field(description="(year, value) for the last five years")
+
+
+class UnitEvaluationRead(BaseModel):
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    rank: int
+    met: int
+    near: int
+    judged: int
+    score: float = Field(description="(met + near / 2) / indicators judged")
+    judgements: list[JudgementRead]
+
+
+class EvaluationRead(BaseModel):
+    system: str
+    name: str
+    year: int
+    targets: dict[str, dict[str, float]] = Field(description="indicator -> unit level -> target")
+    units: list[UnitEvaluationRead] = Field(description="Ranked, best first")
+
+
+class TargetWrite(BaseModel):
+    system: str = Field(max_length=32)
+    indicator: str = Field(max_length=40)
+    level: str = Field(max_length=20)
+    target: float = Field(ge=0, le=100_000)

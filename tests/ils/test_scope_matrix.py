@@ -56,6 +56,11 @@ class Req:
 Scenario = Callable[[World, str], Req]
 
 
+def _system(unit: str) -> str:
+    """The 总馆 of a unit of the test world (DC-TD and DC-WL are DC's; XD is its own)."""
+    return unit.split("-")[0]
+
+
 def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
     for route in routes:
         if isinstance(route, APIRoute):
@@ -258,6 +263,19 @@ API: dict[tuple[str, str], Scenario] = {
     ("GET", "/api/v1/reports/definitions"): lambda w, u: Req("GET", "/api/v1/reports/definitions"),
     ("GET", "/api/v1/reports/figures"): lambda w, u: Req("GET", "/api/v1/reports/figures",
                                                          params={"unit": u, "period": "2026"}, units={"unit": u}),
+    ("GET", "/api/v1/reports/annual"): lambda w, u: Req("GET", "/api/v1/reports/annual",
+                                                        params={"unit": u, "year": 2026}, units={"unit": u}),
+    ("POST", "/api/v1/reports/annual/submit"): lambda w, u: Req(
+        "POST", "/api/v1/reports/annual/submit", json={"unit": u, "year": 2026, "accept_blanks": True},
+        units={"unit": u}),
+    ("POST", "/api/v1/reports/annual/reopen"): lambda w, u: Req(
+        "POST", "/api/v1/reports/annual/reopen", json={"unit": u, "year": 2026, "reason": "补录"}, units={"unit": u}),
+    ("GET", "/api/v1/reports/evaluation"): lambda w, u: Req(
+        "GET", "/api/v1/reports/evaluation", params={"system": _system(u), "year": 2026},
+        units={"unit": _system(u)}),
+    ("PUT", "/api/v1/reports/targets"): lambda w, u: Req(
+        "PUT", "/api/v1/reports/targets", json={"system": _system(u), "indicator": "opening_hours",
+                                                "level": "branch", "target": 48}, units={"unit": _system(u)}),
     # logistics
     ("GET", "/api/v1/transits"): lambda w, u: Req("GET", "/api/v1/transits", params={"to": u}, units={"to": u}),
     ("GET", "/api/v1/transits/figures"): lambda w, u: Req("GET", "/api/v1/transits/figures", params={"unit": u},
