@@ -56,8 +56,9 @@ def search(
     unit: Annotated[str | None, Query(description="Only records with a copy at this unit")] = None,
     available: Annotated[bool, Query(description="Only records with a copy on the shelf now (at `unit` if given)")] = False,
     lang: Annotated[str | None, Query(examples=["chi"])] = None,
-    year_from: Annotated[int | None, Query()] = None,
-    year_to: Annotated[int | None, Query()] = None,
+    # Bounded: a year beyond what the index's integers hold was a 500 (the fuzzer sent 8.8e21).
+    year_from: Annotated[int | None, Query(ge=-9999, le=9999)] = None,
+    year_to: Annotated[int | None, Query(ge=-9999, le=9999)] = None,
     clc: Annotated[str | None, Query(max_length=1, description="中图法 top class letter, e.g. I")] = None,
     type: Annotated[str | None, Query(description="Item type, e.g. children")] = None,
     sort: Annotated[Sort, Query()] = "relevance",

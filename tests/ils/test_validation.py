@@ -33,6 +33,14 @@ def test_a_record_id_beyond_int4_is_refused_with_422_not_sent_to_the_database(cl
     assert client.get(f"/api/v1/records/{INT4_MAX}").json()["error"] == "RECORD_NOT_FOUND"
 
 
+def test_a_search_year_beyond_any_calendar_is_refused_with_422(client):
+    # Found by the fuzzer: year_from=8767773191900399403008 was a 500 from the search index.
+    for params in ({"year_from": "8767773191900399403008"}, {"year_to": "10000"}, {"year_from": "-10000"}):
+        answer = client.get("/api/v1/search", params={"q": "红楼梦", **params})
+        assert answer.status_code == 422 and answer.json()["error"] == "VALIDATION_FAILED", answer.text
+    assert client.get("/api/v1/search", params={"q": "红楼梦", "year_from": "1900", "year_to": "2026"}).status_code == 200
+
+
 def test_an_opac_record_page_beyond_int4_answers_with_the_error_page_not_a_500(client):
     response = client.get(f"/opac/records/{BEYOND_INT4}")
     assert 400 <= response.status_code < 500 and response.headers["content-type"].startswith("text/html")
