@@ -27,6 +27,7 @@ from circulation.loans import CheckoutRequest, RenewRequest
 from circulation.patrons import local_date
 from circulation.schemas import PatronCreate
 from ils.auth import gate
+from ils.auth.principal import ROLE_SCOPES
 from ils.auth.service import assigned_units, login_staff
 from ils.config import get_settings
 from ils.errors import DomainError, NotFound
@@ -113,9 +114,15 @@ def login(view: LoginView, session: ReadSession, write: WriteSession, now: Now, 
         return refused_login(render(view, "desk/login.html", status=exc.http_status, area="desk",
                                     next=safe_next(next, "/desk"), username=username), exc)
     # A librarian of one branch (and its village points) starts at the branch; someone serving
-    # several units, or every unit, says where they stand today.
+    # several units, or every unit, says where they stand today. An account with no desk to
+    # stand at (a manager) goes straight where it was going, by default the statistics.
     roots = assigned_units(session, user.id)
-    response = redirect(safe_next(next, "/desk") if len(roots) == 1 else "/desk/unit")
+    scopes = ROLE_SCOPES[user.role]
+    if "circulation:write" not in scopes:
+        landing = "/stats" if "stats:read" in scopes else "/desk"
+        response = redirect(safe_next(next if next != "/desk" else None, landing))
+    else:
+        response = redirect(safe_next(next, "/desk") if len(roots) == 1 else "/desk/unit")
     log_in(write, view, response, STAFF_COOKIE, "staff", user.username, user.id, now)
     if len(roots) == 1:
         remember(response, UNIT_COOKIE, roots[0])

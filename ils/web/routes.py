@@ -1,5 +1,5 @@
-"""Puts the web pages on the application: the OPAC, the desk, the admin pages, the static files,
-the language and 长者模式 switches, and HTML answers for errors on pages."""
+"""Puts the web pages on the application: the OPAC, the desk, the admin pages, the statistics,
+the static files, the language and 长者模式 switches, and HTML answers for errors on pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ils.errors import DomainError, InvalidInput, NotFound
-from ils.web import admin, desk, opac
+from ils.web import admin, desk, opac, stats
 from ils.web.i18n import pick_locale
 from ils.web.pages import (
     ELDER_COOKIE,
@@ -26,7 +26,7 @@ from ils.web.pages import (
     safe_next,
 )
 
-PAGE_PREFIXES = ("/opac", "/desk", "/admin", "/ui")
+PAGE_PREFIXES = ("/opac", "/desk", "/admin", "/stats", "/ui")
 
 prefs = APIRouter(include_in_schema=False)
 
@@ -53,8 +53,7 @@ def is_page(request: Request) -> bool:
 async def error_page(request: Request, exc: DomainError) -> HTMLResponse:
     view = await anonymous_view(request)
     view.flash.append(("error", view.t.error(exc.code, exc.detail)))
-    area = "desk" if request.url.path.startswith("/desk") else "admin" if request.url.path.startswith("/admin") \
-        else "opac"
+    area = next((a for a in ("desk", "admin", "stats") if request.url.path.startswith(f"/{a}")), "opac")
     return render(view, "error.html", status=exc.http_status, area=area, code=exc.code,
                   http_status=exc.http_status)
 
@@ -85,3 +84,4 @@ def install(app: FastAPI) -> None:
     app.include_router(opac.router)
     app.include_router(desk.router)
     app.include_router(admin.router)
+    app.include_router(stats.router)

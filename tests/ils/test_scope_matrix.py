@@ -350,6 +350,16 @@ PAGES: dict[tuple[str, str], Scenario] = {
     ("POST", "/desk/holds/expire"): lambda w, u: Req("POST", "/desk/holds/expire", data={"confirm": "yes"}, desk=u,
                                                      units={"unit": u}),
     ("GET", "/desk/transits"): lambda w, u: Req("GET", "/desk/transits", desk=u, units={"unit": u}),
+    # statistics
+    ("GET", "/stats"): lambda w, u: Req("GET", "/stats", params={"unit": u, "period": "2026"}, units={"unit": u}),
+    ("GET", "/stats/units"): lambda w, u: Req("GET", "/stats/units", params={"unit": u, "period": "2026-11"},
+                                              units={"unit": u}),
+    ("GET", "/stats/units.csv"): lambda w, u: Req("GET", "/stats/units.csv", params={"unit": u, "by": "owner"},
+                                                  units={"unit": u}),
+    ("GET", "/stats/charts/units.svg"): lambda w, u: Req("GET", "/stats/charts/units.svg", params={
+        "unit": u, "figure": "returns"}, units={"unit": u}),
+    ("GET", "/stats/charts/months.svg"): lambda w, u: Req("GET", "/stats/charts/months.svg", params={
+        "unit": u, "year": 2026, "by": "home"}, units={"unit": u}),
     # administration
     ("GET", "/admin"): lambda w, u: Req("GET", "/admin"),
     ("POST", "/admin/sip2"): lambda w, u: Req("POST", "/admin/sip2", data={
