@@ -38,13 +38,17 @@ PUBLIC_ROUTES = {
 
 
 def _error_codes_doc() -> str:
+    from activities.errors import CODES as ACTIVITY_CODES
     from catalog.errors import CODES as CATALOG_CODES
     from catalog.marc.codes import CODES as MARC_CODES
     from circulation.errors import CODES as CIRCULATION_CODES
     from circulation.sip2.errors import CODES as SIP2_CODES
     from logistics.errors import CODES as LOGISTICS_CODES
+    from reports.entries.errors import CODES as ENTRY_CODES
+    from reports.entries.errors import ROW_CODES as VISIT_ROW_CODES
 
-    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **LOGISTICS_CODES, **CIRCULATION_CODES, **SIP2_CODES}
+    rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **LOGISTICS_CODES, **CIRCULATION_CODES, **SIP2_CODES,
+            **ACTIVITY_CODES, **ENTRY_CODES, **VISIT_ROW_CODES}
     lines = "\n".join(f"| `{code}` | {text} |" for code, text in sorted(rows.items()))
     return (
         "Errors come as `{\"error\": CODE, \"detail\": ..., \"blocks\": [...]}` with a stable CODE:\n\n"
@@ -72,6 +76,7 @@ REQUEST_THREADS = 16
 
 
 def create_app(*, run_relay: bool = False) -> FastAPI:
+    from activities.api import router as activities_router
     from catalog.api import router as catalog_router
     from catalog.search.api import router as search_router
     from catalog.sru.api import router as sru_router
@@ -82,6 +87,7 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     from ils.network.api import router as network_router
     from logistics.api import router as logistics_router
     from reports.api import router as reports_router
+    from reports.entries.api import router as entries_router
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -174,6 +180,8 @@ def create_app(*, run_relay: bool = False) -> FastAPI:
     app.include_router(logistics_router)
     app.include_router(sip2_router)
     app.include_router(reports_router)
+    app.include_router(entries_router)
+    app.include_router(activities_router)
     install(app)
     mask_logs()  # ID card numbers never reach the logs, even from a URL
     install_docs(app)

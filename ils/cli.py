@@ -1,4 +1,4 @@
-"""The ``ils`` command: serve, demo, migrate, import-marc, export-marc, user, outbox-relay."""
+"""The ``ils`` command: serve, demo, migrate, import-marc, export-marc, import-visits, user, outbox-relay."""
 
 from __future__ import annotations
 
@@ -258,6 +258,39 @@ def import_marc_cmd(
             console.print(f"  [yellow]record {issue.index}[/yellow] {issue.code}: {issue.message}")
         if result.warned > show_errors:
             console.print(f"  … and {result.warned - show_errors} more warnings")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("import-visits")
+def import_visits_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Gate counter CSV files: unit,date,hour,in,out (see the README)")],
+    show_errors: Annotated[int, typer.Option(help="How many bad rows to list per file")] = 20,
+) -> None:
+    """Import gate counter files (到馆人次). Good rows are kept, replacing those of an earlier import
+    of the same unit, day and hour; bad rows are listed with their line. Exit status 1 only if a
+    file could not be read at all."""
+    from ils.auth.principal import job
+    from reports.entries.visits import import_visits
+
+    failed = False
+    actor = job("cli:" + (os.environ.get("USER") or "ils"))
+    for path in files:
+        try:
+            data = path.read_bytes()
+            with get_database().session() as session:
+                result = import_visits(session, data, path.name, actor, get_clock().now())
+        except (OSError, DomainError) as exc:
+            failed = True
+            err.print(f"[red]{path}: {getattr(exc, 'code', 'FILE_UNREADABLE')}[/red]: {getattr(exc, 'detail', exc)}")
+            continue
+        span = f"; {result.first_day} to {result.last_day}" if result.first_day else ""
+        console.print(f"{path.name}: read {result.lines}, imported {result.imported}, replaced {result.replaced}, "
+                      f"rejected {result.rejected} [dim]({result.encoding}; {', '.join(result.units) or 'no units'}"
+                      f"{span})[/dim]")
+        for issue in result.issues[:show_errors]:
+            console.print(f"  [red]line {issue.line}[/red] {issue.code}: {issue.message}")
+        if result.rejected > show_errors:
+            console.print(f"  … and {result.rejected - show_errors} more rejected")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     # A vendor delivery of tens of thousands of records is well under this in ISO 2709; a whole
     # catalogue's migration is a file on the server for `ils import-marc`, which has no limit.
     max_upload_mb: int = Field(
-        default=100, ge=1, description="Largest request body of a MARC upload (POST /api/v1/records/import), in MiB.",
+        default=100, ge=1,
+        description="Largest request body of a MARC or gate counter upload (POST /api/v1/records/import, "
+                    "/api/v1/visits/import), in MiB.",
     )
     import_max_issues: int = Field(
         default=1000, ge=1,

@@ -65,7 +65,7 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     # ---- administration
     _op("user.admin", "manage staff accounts, API keys and self-check machines", "users:admin"),
     _op("unit.write", "create and change units and van routes", "units:write"),
-    _op("policy.write", "change loan rules, patron categories, return policies and float groups",
+    _op("policy.write", "change loan rules, patron categories, return policies, float groups and activity types",
         "policies:write"),
     # ---- the catalogue
     _op("record.read", "read records, items, imports and locations with staff detail", "records:read"),

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ils.errors import DomainError, InvalidInput, NotFound
 from ils.web import admin, desk, opac, stats
+from ils.web.entries import router as entries_router
 from ils.web.i18n import pick_locale
 from ils.web.pages import (
     ELDER_COOKIE,
@@ -84,4 +85,5 @@ def install(app: FastAPI) -> None:
     app.include_router(opac.router)
     app.include_router(desk.router)
     app.include_router(admin.router)
+    app.include_router(entries_router)
     app.include_router(stats.router)

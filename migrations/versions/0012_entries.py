@@ -60,7 +60,8 @@ def upgrade() -> None:
         sa.CheckConstraint("audience IN ('children', 'teens', 'adults', 'elderly', 'families', 'all')",
                            name=op.f('ck_activity_audience')),
         sa.ForeignKeyConstraint(['organiser_unit_id'], ['unit.id'], name=op.f('fk_activity_organiser_unit_id_unit')),
-        sa.ForeignKeyConstraint(['type_code'], ['activity_type.code'], name=op.f('fk_activity_type_code_activity_type')),
+        sa.ForeignKeyConstraint(['type_code'], ['activity_type.code'],
+                                name=op.f('fk_activity_type_code_activity_type')),
         sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_activity_unit_id_unit')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_activity')),
     )

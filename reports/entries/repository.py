@@ -66,7 +66,7 @@ def delete_entry(session: Session, entry: VisitCount) -> None:
 
 def _half_up(total: ColumnElement[Any]) -> ColumnElement[Any]:
     # Whole-number division on both databases: (n + 1) / 2 is n / 2 rounded up.
-    return (func.coalesce(total, 0) + 1) / 2
+    return (func.coalesce(total, 0) + 1) // 2
 
 
 def _days(unit_ids: Collection[int], start: date, end: date) -> Any:

@@ -116,6 +116,10 @@ def _marc_file() -> dict[str, Any]:
     return {"file": ("one.iso", iso2709([cnmarc("上传的书", control="U1")]).getvalue(), "application/marc")}
 
 
+def _gate_file(unit: str) -> dict[str, Any]:
+    return {"file": ("gate.csv", f"unit,date,hour,in,out\n{unit},2026-11-20,,40,38\n".encode(), "text/csv")}
+
+
 API: dict[tuple[str, str], Scenario] = {
     # public and one's own account
     ("GET", "/api/v1/health"): lambda w, u: Req("GET", "/api/v1/health"),
@@ -276,6 +280,33 @@ API: dict[tuple[str, str], Scenario] = {
     ("PUT", "/api/v1/reports/targets"): lambda w, u: Req(
         "PUT", "/api/v1/reports/targets", json={"system": _system(u), "indicator": "opening_hours",
                                                 "level": "branch", "target": 48}, units={"unit": _system(u)}),
+    # statistics entered by hand: visits, activities, annual fields
+    ("POST", "/api/v1/visits/import"): lambda w, u: Req("POST", "/api/v1/visits/import", files=_gate_file(u),
+                                                         units={"unit": u}),
+    ("PUT", "/api/v1/visits"): lambda w, u: Req("PUT", "/api/v1/visits", json={
+        "unit": u, "date": "2026-11-20", "in_count": 40}, units={"unit": u}),
+    ("DELETE", "/api/v1/visits"): lambda w, u: Req("DELETE", "/api/v1/visits", params={"unit": u, "date": "2026-11-20"},
+                                                   units={"unit": u}),
+    ("GET", "/api/v1/visits"): lambda w, u: Req("GET", "/api/v1/visits", params={"unit": u}, units={"unit": u}),
+    ("GET", "/api/v1/visits/rows"): lambda w, u: Req("GET", "/api/v1/visits/rows", params={
+        "unit": u, "date": "2026-11-20"}, units={"unit": u}),
+    ("GET", "/api/v1/annual-fields"): lambda w, u: Req("GET", "/api/v1/annual-fields", params={
+        "unit": u, "year": 2025}, units={"unit": u}),
+    ("PUT", "/api/v1/annual-fields"): lambda w, u: Req("PUT", "/api/v1/annual-fields", params={
+        "unit": u, "year": 2025}, json={"values": {"seats": 40}}, units={"unit": u}),
+    ("GET", "/api/v1/activity-types"): lambda w, u: Req("GET", "/api/v1/activity-types"),
+    ("PUT", "/api/v1/activity-types/{code}"): lambda w, u: Req("PUT", f"/api/v1/activity-types/t_{TAG[u].lower()}",
+                                                                json={"name_zh": "新类型", "name_en": "new"}),
+    ("GET", "/api/v1/activities"): lambda w, u: Req("GET", "/api/v1/activities", params={"unit": u},
+                                                    units={"unit": u}),
+    ("POST", "/api/v1/activities"): lambda w, u: Req("POST", "/api/v1/activities", json={
+        "type": "lecture", "title": "讲座", "unit": u, "held_on": "2026-11-21", "attendance": 12}, units={"unit": u}),
+    ("GET", "/api/v1/activities/{activity_id}"): lambda w, u: Req("GET", f"/api/v1/activities/{w.activities[u]}",
+                                                                  units={"unit": u}),
+    ("PATCH", "/api/v1/activities/{activity_id}"): lambda w, u: Req(
+        "PATCH", f"/api/v1/activities/{w.activities[u]}", json={"attendance": 21}, units={"unit": u}),
+    ("DELETE", "/api/v1/activities/{activity_id}"): lambda w, u: Req(
+        "DELETE", f"/api/v1/activities/{w.activities[u]}", units={"unit": u}),
     # logistics
     ("GET", "/api/v1/transits"): lambda w, u: Req("GET", "/api/v1/transits", params={"to": u}, units={"to": u}),
     ("GET", "/api/v1/transits/figures"): lambda w, u: Req("GET", "/api/v1/transits/figures", params={"unit": u},
@@ -360,6 +391,29 @@ PAGES: dict[tuple[str, str], Scenario] = {
         "unit": u, "figure": "returns"}, units={"unit": u}),
     ("GET", "/stats/charts/months.svg"): lambda w, u: Req("GET", "/stats/charts/months.svg", params={
         "unit": u, "year": 2026, "by": "home"}, units={"unit": u}),
+    # statistics entered by hand
+    ("GET", "/stats/visits"): lambda w, u: Req("GET", "/stats/visits", params={"unit": u}, units={"unit": u}),
+    ("POST", "/stats/visits/import"): lambda w, u: Req("POST", "/stats/visits/import", data={}, files=_gate_file(u),
+                                                       units={"unit": u}),
+    ("POST", "/stats/visits"): lambda w, u: Req("POST", "/stats/visits", data={
+        "unit": u, "date": "2026-11-20", "in_count": "40"}, units={"unit": u}),
+    ("POST", "/stats/visits/clear"): lambda w, u: Req("POST", "/stats/visits/clear", data={
+        "unit": u, "date": "2026-11-20", "confirm": "yes"}, units={"unit": u}),
+    ("GET", "/stats/activities"): lambda w, u: Req("GET", "/stats/activities", params={"unit": u}, units={"unit": u}),
+    ("POST", "/stats/activities"): lambda w, u: Req("POST", "/stats/activities", data={
+        "type": "lecture", "title": "讲座", "unit": u, "organiser": u, "held_on": "2026-11-21", "attendance": "12"},
+        units={"unit": u}),
+    ("GET", "/stats/activities/{activity_id}"): lambda w, u: Req("GET", f"/stats/activities/{w.activities[u]}",
+                                                                 units={"unit": u}),
+    ("POST", "/stats/activities/{activity_id}"): lambda w, u: Req("POST", f"/stats/activities/{w.activities[u]}", data={
+        "type": "lecture", "title": "讲座", "unit": u, "organiser": u, "held_on": "2026-11-20", "attendance": "22"},
+        units={"unit": u}),
+    ("POST", "/stats/activities/{activity_id}/delete"): lambda w, u: Req(
+        "POST", f"/stats/activities/{w.activities[u]}/delete", data={"confirm": "yes"}, units={"unit": u}),
+    ("GET", "/stats/annual-fields"): lambda w, u: Req("GET", "/stats/annual-fields", params={"unit": u, "year": 2025},
+                                                      units={"unit": u}),
+    ("POST", "/stats/annual-fields"): lambda w, u: Req("POST", "/stats/annual-fields", data={
+        "unit": u, "year": "2025", "f_seats": "40"}, units={"unit": u}),
     # administration
     ("GET", "/admin"): lambda w, u: Req("GET", "/admin"),
     ("POST", "/admin/sip2"): lambda w, u: Req("POST", "/admin/sip2", data={

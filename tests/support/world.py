@@ -43,6 +43,7 @@ class World:
     ready: dict[str, int] = field(default_factory=dict)  # unit → a hold on its hold shelf
     blocks: dict[str, int] = field(default_factory=dict)  # unit → a block on its reader
     plans: dict[str, int] = field(default_factory=dict)  # unit → a draft plan sending one of its copies to it
+    activities: dict[str, int] = field(default_factory=dict)  # unit → an activity held there, organised by it
     ids: dict[str, int] = field(default_factory=dict)  # rule, policy, api_key, import
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -60,6 +61,10 @@ class World:
 
 
 def build(client: Any, db: Database) -> World:
+    from datetime import date
+
+    from activities import service as activity_service
+    from activities.schemas import ActivityCreate
     from catalog.importer import ImportOptions, import_marc
     from catalog.items import create_item
     from catalog.records import create_record
@@ -135,6 +140,8 @@ def build(client: Any, db: Database) -> World:
                 quotas={unit: 1}), system, now).id
             create_account(s, Sip2AccountCreate(login=f"sc-{tag.lower()}", password="machine-pass-1", unit=unit),
                            "test", now)
+            world.activities[unit] = activity_service.create(s, ActivityCreate(
+                type="lecture", title=f"讲座{tag}", unit=unit, held_on=date(2026, 11, 20), attendance=20), system, now).id
     batch = import_marc(db, iso2709([cnmarc("导入的书", control="I1")]), ImportOptions(filename="w.iso", actor="test"))
     world.ids["import"] = batch.batch_id
     for name in STAFF:
