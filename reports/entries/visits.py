@@ -165,7 +165,8 @@ def clear_day(session: Session, unit_code: str, day: date, principal: Principal,
 def period(start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
     """A period given by its days (both included); by default the 31 days up to today."""
     end = end or local_day(now)
-    start = start or end - timedelta(days=30)
+    if start is None:
+        start = end - timedelta(days=30) if end - date.min > timedelta(days=30) else date.min
     if end < start or (end - start).days >= MAX_PERIOD_DAYS:
         raise InvalidInput("VISIT_PERIOD_INVALID", f"from {start} to {end} is not a period of 1 to "
                            f"{MAX_PERIOD_DAYS} days")

@@ -151,6 +151,11 @@ def test_a_daily_total_wins_over_the_hours_and_a_both_ways_total_counts_half(cli
     assert days["visits"] == 514
     assert _totals(db) == {"DC": (514, 2), "DC-WL": (101, 1)}
     assert _totals(db, date(2026, 11, 19), date(2026, 11, 19)) == {"DC": (14, 1), "DC-WL": (101, 1)}
+    # A period's default start (30 days before its end) stops at the first day of the calendar.
+    ancient = client.get("/api/v1/visits", headers=manager, params={"unit": "DC", "to": "0001-01-05"})
+    assert ancient.status_code == 200 and (ancient.json()["from"], ancient.json()["days"]) == ("0001-01-01", [])
+    too_long = client.get("/api/v1/visits", headers=manager, params={"unit": "DC", "from": "2025-01-01"})
+    assert too_long.status_code == 422 and too_long.json()["error"] == "VISIT_PERIOD_INVALID"
 
 
 def test_a_librarian_enters_visits_only_for_their_own_units(client, db):
