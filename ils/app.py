@@ -45,10 +45,11 @@ def _error_codes_doc() -> str:
     from circulation.sip2.errors import CODES as SIP2_CODES
     from logistics.errors import CODES as LOGISTICS_CODES
     from reports.entries.errors import CODES as ENTRY_CODES
+    from reports.errors import CODES as REPORT_CODES
     from reports.entries.errors import ROW_CODES as VISIT_ROW_CODES
 
     rows = {**errors.CORE_CODES, **CATALOG_CODES, **MARC_CODES, **LOGISTICS_CODES, **CIRCULATION_CODES, **SIP2_CODES,
-            **ACTIVITY_CODES, **ENTRY_CODES, **VISIT_ROW_CODES}
+            **ACTIVITY_CODES, **ENTRY_CODES, **VISIT_ROW_CODES, **REPORT_CODES}
     lines = "\n".join(f"| `{code}` | {text} |" for code, text in sorted(rows.items()))
     return (
         "Errors come as `{\"error\": CODE, \"detail\": ..., \"blocks\": [...]}` with a stable CODE:\n\n"

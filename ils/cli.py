@@ -30,6 +30,8 @@ app = typer.Typer(help="县域总分馆图书馆系统 (ILS) command line.", no_
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(sip2_app, name="sip2")
+report_app = typer.Typer(help="Statistics: the annual report and the evaluation.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 console = Console()
 err = Console(stderr=True)
 
@@ -328,6 +330,32 @@ def reindex() -> None:
         done = rebuild(get_database(), get_engine(),
                        lambda n, total: bar.update(task, completed=n, total=total, records=n))
     console.print(f"indexed {done} records")
+
+
+@report_app.command("annual")
+def report_annual(
+    unit: str = typer.Option(..., help="The unit's code: the report covers it and every unit below it"),
+    year: int = typer.Option(..., help="The year"),
+    xlsx_path: Path = typer.Option(None, "--xlsx", help="Write the workbook here"),
+    csv_path: Path = typer.Option(None, "--csv", help="Write the flat table here"),
+) -> None:
+    """The annual service report (服务统计年报) of a unit, as submitted or live, to XLSX or CSV."""
+    import csv
+
+    from ils.auth.principal import job
+    from reports import annual, xlsx
+
+    with get_database().session(write=False) as session:
+        report = annual.annual(session, job("cli"), unit, year)
+    if xlsx_path is not None:
+        xlsx_path.write_bytes(xlsx.workbook(report))
+        console.print(f"wrote {xlsx_path} ({len(report.sheets)} sheets)")
+    if csv_path is not None:
+        with csv_path.open("w", encoding="utf-8-sig", newline="") as out:
+            csv.writer(out).writerows(xlsx.csv_rows(report))
+        console.print(f"wrote {csv_path}")
+    blank = sum(len(b) for b in report.blanks.values())
+    console.print(f"{report.name} {year}: {report.state}, {len(report.sheets)} sheets, {blank} blank lines")
 
 
 @user_app.command("add")

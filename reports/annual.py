@@ -85,10 +85,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("三、读者服务", "Services", (
         _figure("valid_cards"), _figure("cards_issued"), _figure("loans", "书刊文献外借册次"), _figure("renewals"),
         _figure("borrowing_readers"), _figure("active_readers"), _figure("returns"), _figure("returns_away"),
-        _figure("holds_placed"), _figure("holds_filled"), _figure("transits_sent"))),
-    Section("四、经费", "Finance", (*_fields("income"), *_fields("expenditure"))),
-    Section("五、人均与比率", "Per capita and rates", (
+        _figure("holds_placed"), _figure("holds_filled"), _figure("transits_sent"), _figure("visits"))),
+    Section("四、读者活动", "Reader activities", (
+        _figure("activities"), _figure("activity_attendance"), _figure("outreach_activities"))),
+    Section("五、经费", "Finance", (*_fields("income"), *_fields("expenditure"))),
+    Section("六、人均与比率", "Per capita and rates", (
         _figure("holdings_per_capita"), _figure("added_per_capita"), _figure("loans_per_capita"),
+        _figure("visits_per_capita"),
         _figure("circulation_rate"))),
 )
 LINES: dict[str, Line] = {line.code: line for section in SECTIONS for line in section.lines}

@@ -39,12 +39,15 @@ class Indicator:
 
 
 # The county plans' defaults: holdings per capita >= 0.6, new copies per capita >= 0.04 a year,
-# circulation rate >= 0.6 a year, opening >= 57 / 48 / 40 hours a week for 总馆 / 分馆 / 服务点.
+# circulation rate >= 0.6 a year, visits per capita >= 0.4 a year, opening >= 57 / 48 / 40 hours a
+# week for 总馆 / 分馆 / 服务点, and the 总馆's activities at its branches and points >= 30 a year.
 DEFAULT_TARGETS: dict[str, dict[str, float]] = {
     "holdings_per_capita": {"main": 0.6, "branch": 0.6, "service_point": 0.6},
     "added_per_capita": {"main": 0.04, "branch": 0.04, "service_point": 0.04},
     "circulation_rate": {"main": 0.6, "branch": 0.6, "service_point": 0.6},
+    "visits_per_capita": {"main": 0.4, "branch": 0.4, "service_point": 0.4},
     "opening_hours": {"main": 57, "branch": 48, "service_point": 40},
+    "outreach_activities": {"main": 30},
 }
 
 

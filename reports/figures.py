@@ -47,6 +47,8 @@ class Figure:
     denominator: str | None = None  # a figure code, or "population"
     # Figures whose sum over units is the figure of the roll-up (a ratio or a distinct count is not).
     additive: bool = True
+    # Entered figures: a unit with no entry has no figure (null), not 0.
+    entered: bool = False
 
 
 def _f(*args: object, **kwargs: object) -> Figure:
@@ -144,6 +146,27 @@ FIGURES: dict[str, Figure] = {f.code: f for f in (
        "Hours a week the unit is open by its published opening hours.",
        "the unit's weekly opening hours as set on the unit (closed days not subtracted); "
        "a roll-up shows the unit's own", kind="hours", attributions=("happened",), additive=False),
+    # ---- entered (reports.entries, activities)
+    _f("visits", "到馆人次", "Visits", "人次", "visits",
+       "统计期内进入图书馆的人次，来自门禁计数器导入或服务点每日手工登记。",
+       "People entering the library in the period, from gate-counter imports or a service point's "
+       "daily entry.",
+       "the entered visit counts (a two-way counter's in-count; see the visits import); a unit with "
+       "no count has no figure", attributions=("happened",), entered=True),
+    _f("activities", "读者活动次数", "Reader activities", "次", "activities",
+       "统计期内举办的讲座、展览、培训、阅读推广等读者活动次数，按举办地计。",
+       "Lectures, exhibitions, training, reading promotion and other activities held in the period, "
+       "at the unit where they were held.",
+       "activities entered with their day in the period, at the unit where they were held",
+       attributions=("happened",)),
+    _f("activity_attendance", "读者活动参加人次", "Activity attendance", "人次", "attendances",
+       "统计期内参加读者活动的人次。", "Attendances at the period's reader activities.",
+       "the attendance entered for each activity", attributions=("happened",)),
+    _f("outreach_activities", "下基层活动场次", "Activities taken to branches and points", "场次", "activities",
+       "总馆组织、在分馆和服务点举办的活动场次。",
+       "Activities a 总馆 organised that were held at its branches and service points.",
+       "activities organised by a 总馆 and held at another unit of its system, credited to the 总馆",
+       attributions=("happened",)),
     # ---- per capita and rates (over the population served, from the units' data)
     _f("holdings_per_capita", "人均藏书", "Holdings per capita", "册/人", "copies per person",
        "期末总藏量除以服务人口。", "Holdings at the period's end divided by the population served.",
@@ -157,6 +180,10 @@ FIGURES: dict[str, Figure] = {f.code: f for f in (
        "外借册次除以服务人口。", "Initial loans divided by the population served.",
        "loans / population served", kind="ratio", attributions=CIRCULATION,
        numerator="loans", denominator="population", additive=False),
+    _f("visits_per_capita", "人均到馆", "Visits per capita", "人次/人", "visits per person",
+       "到馆人次除以服务人口。", "Visits divided by the population served.",
+       "visits / population served", kind="ratio", attributions=("happened",),
+       numerator="visits", denominator="population", additive=False),
     _f("circulation_rate", "流通率", "Circulation rate", "次/册", "loans per copy",
        "外借册次除以期末总藏量。", "Initial loans divided by the holdings at the period's end.",
        "loans / holdings (both credited to the owning unit when counted by owner)",

@@ -30,7 +30,9 @@ from ils.config import get_settings
 from ils.errors import InvalidInput
 from ils.network.calendar import hours_per_week
 from ils.network.snapshot import NetworkSnapshot, UnitInfo, network, unit_by_code
+from activities.public import activity_counts
 from reports import repository as repo
+from reports.entries.public import visit_totals
 from reports.figures import ATTRIBUTIONS, FIGURES, Attribution, Figure
 
 Value = int | float | None
@@ -198,6 +200,14 @@ def compute(session: Session, root: UnitInfo, period: Period, by: Attribution) -
         own["holdings_added"][unit_id] = s.copies
     for (unit_id, _why), s in repo.withdrawn(session, window, ids).items():
         own["holdings_withdrawn"][unit_id] = int(own["holdings_withdrawn"].get(unit_id) or 0) + s.copies
+    for unit_id, total in visit_totals(session, ids, period.first_day, period.last_day).items():
+        own["visits"][unit_id] = total.visits
+    held = activity_counts(session, ids, period.first_day, period.last_day)
+    for unit_id, tally in held.held.items():
+        own["activities"][unit_id] = tally.activities
+        own["activity_attendance"][unit_id] = tally.attendance
+    for unit_id, tally in held.outreach.items():
+        own["outreach_activities"][unit_id] = tally.activities
     populations = repo.populations(session, ids)
 
     children: dict[int, list[int]] = {}
@@ -227,7 +237,7 @@ def compute(session: Session, root: UnitInfo, period: Period, by: Attribution) -
         mine["active_readers"] = own["active_readers"].get(unit.id, 0)
         mine["opening_hours"] = round(hours_per_week(unit.hours), 2)
         mine["transit_days"] = _mean(*road.get(unit.id, (0.0, 0)))
-        total = {code: sum(int(own[code].get(m) or 0) for m in members)
+        total = {code: _sum(FIGURES[code], [own[code].get(m) for m in members])
                  for code in FIGURES if FIGURES[code].additive}
         total["active_readers"] = (mine["active_readers"] if leaf else
                                    repo.active_readers(session, window, circulation_by,
@@ -253,7 +263,14 @@ def compute(session: Session, root: UnitInfo, period: Period, by: Attribution) -
 
 
 def _zero(figure: Figure, value: Value) -> Value:
-    return value if value is not None else 0
+    return value if value is not None or figure.entered else 0
+
+
+def _sum(figure: Figure, values: list[Value]) -> Value:
+    present = [v for v in values if v is not None]
+    if figure.entered and not present:
+        return None  # nobody entered it: no figure, not 0
+    return sum(int(v) for v in present)
 
 
 def _mean(total: float, count: int) -> float | None:
@@ -276,4 +293,4 @@ def _ratios(values: dict[str, Value], population: int | None, label: str, reason
             if label:
                 reasons[f"{label}{code}"] = why
         else:
-            values[code] = round(float(numerator) / float(denominator), 4)
+            values[code] = round(float(numerator) / float(denominator), 6)

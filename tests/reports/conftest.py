@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.entries import gate_file, seed_activity_types
 from tests.support.library import Library, library
 
 POPULATION = {"DC": 100, "DC-TD": 40, "DC-WL": 20}
@@ -41,6 +42,18 @@ def story(client: Any, db: Any, clock: Any) -> Library:
     lib.title("新书", {"D1": "DC-TD"})
     lib.advance(clock, days=1)
     assert lib.receive("A1", "DC-TD").status_code == 200
+    # Entered: DC-TD's gate counter file, imported twice (it must count once), and two activities
+    # organised by the 总馆, one held at a branch (下基层) and one at home.
+    gate = gate_file("DC-TD,2026-11-23,,30,29", "DC-TD,2026-11-24,10,5,", "DC-TD,2026-11-24,11,7,")
+    for _ in range(2):
+        imported = client.post("/api/v1/visits/import", headers=lib.admin, files=gate)
+        assert imported.status_code == 200, imported.text
+    seed_activity_types(db)
+    for unit, attendance in (("DC-WL", 40), ("DC", 25)):
+        made = client.post("/api/v1/activities", headers=lib.admin, json={
+            "type": "lecture", "title": "讲座", "unit": unit, "organiser": "DC", "held_on": "2026-11-25",
+            "attendance": attendance})
+        assert made.status_code == 201, made.text
     return lib
 
 

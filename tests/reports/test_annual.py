@@ -104,3 +104,19 @@ def test_the_csv_has_one_row_per_sheet_and_line(story: Library) -> None:
 @pytest.mark.parametrize("params, status", [({"year": 1800}, 422), ({"format": "pdf"}, 422)])
 def test_bad_years_and_formats_are_refused(story: Library, params: dict[str, Any], status: int) -> None:
     assert _annual(story, **params).status_code == status
+
+
+def test_ils_report_annual_writes_the_workbook_and_the_csv(story: Library, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from ils.cli import app
+
+    result = CliRunner().invoke(app, ["report", "annual", "--unit", "DC", "--year", "2026",
+                                      "--xlsx", str(tmp_path / "dc.xlsx"), "--csv", str(tmp_path / "dc.csv")])
+    assert result.exit_code == 0, result.output
+    assert "draft" in result.output
+    book = load_workbook(tmp_path / "dc.xlsx")
+    assert book.sheetnames[0] == "DC汇总"
+    assert (tmp_path / "dc.csv").read_text(encoding="utf-8-sig").startswith("unit,scope,section")
+    unknown = CliRunner().invoke(app, ["report", "annual", "--unit", "NOPE", "--year", "2026"])
+    assert unknown.exit_code != 0

@@ -32,7 +32,12 @@ def test_every_unit_is_judged_on_its_roll_up_against_the_default_targets(story: 
     assert (dc["opening_hours"]["target"], point["opening_hours"]["target"]) == (57, 40)
     assert point["opening_hours"]["status"] == "met"
     assert point["holdings_per_capita"]["status"] == "none"  # no population: not judged, not missed
-    assert [u["code"] for u in answer["units"]] == ["DC", "DC-TD", "DC-WL", "DC-TD-01"]
+    assert (td["visits_per_capita"]["value"], td["visits_per_capita"]["status"]) == (1.05, "met")
+    assert units["DC-WL"]["visits_per_capita"]["status"] == "none"  # no visits entered: not judged
+    assert (dc["outreach_activities"]["value"], dc["outreach_activities"]["status"]) == (1.0, "missed")
+    assert "outreach_activities" not in td  # a 总馆's indicator only
+    # DC-TD 3 of 5 met; DC 3 of 6, DC-WL 2 of 4 and the point 1 of 2 tie on the share, then by the count.
+    assert [u["code"] for u in answer["units"]] == ["DC-TD", "DC", "DC-WL", "DC-TD-01"]
     assert [u["rank"] for u in answer["units"]] == [1, 2, 3, 4]
     assert td["added_per_capita"]["trend"] == [[2022, 0.0], [2023, 0.0], [2024, 0.0], [2025, 0.0], [2026, 0.075]]
 
@@ -66,5 +71,5 @@ def test_the_evaluation_xlsx_ranks_the_units_with_their_figures(story: Library) 
     assert reply.status_code == 200
     sheet = load_workbook(io.BytesIO(reply.content))["绩效考核"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert [r[2] for r in rows] == ["DC", "DC-TD", "DC-WL", "DC-TD-01"]
-    assert rows[1][3] == "2/4"
+    assert [r[2] for r in rows] == ["DC-TD", "DC", "DC-WL", "DC-TD-01"]
+    assert rows[1][3] == "3/6"

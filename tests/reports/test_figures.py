@@ -47,6 +47,8 @@ def test_figures_by_the_unit_where_it_happened_match_the_hand_count(story: Libra
     assert (td["holdings"], point["holdings"], wl["holdings"]) == (2, 1, 1)  # D1 joined on d4
     assert (td["holdings_value"], point["holdings_value"], point["holdings_unpriced"]) == (6000, 0, 1)
     assert td["opening_hours"] == 42.0
+    assert (td["visits"], wl["visits"]) == (42, None)  # 30 + 5 + 7, the second import replacing the first
+    assert (wl["activities"], wl["activity_attendance"], rows["DC"]["own"]["outreach_activities"]) == (1, 40, 1)
     total = answer["total"]
     assert total == rows["DC"]["total"]
     assert (total["loans"], total["renewals"], total["returns"], total["returns_away"]) == (4, 1, 3, 3)
@@ -55,6 +57,8 @@ def test_figures_by_the_unit_where_it_happened_match_the_hand_count(story: Libra
     assert rows["DC-TD"]["total"]["active_readers"] == 2
     assert total["transit_days"] == 2.5
     assert (total["holdings"], total["holdings_added"], total["holdings_value"]) == (4, 4, 9000)
+    assert (total["visits"], total["activities"], total["activity_attendance"]) == (42, 2, 65)
+    assert rows["DC-WL"]["total"]["visits"] is None  # nothing entered: no figure, not 0
 
 
 def test_loans_can_be_credited_to_the_copys_owner_or_the_readers_home_unit(story: Library) -> None:
@@ -78,6 +82,7 @@ def test_per_capita_figures_use_the_population_of_the_roll_up_and_say_when_it_is
     assert (td["loans_per_capita"], td["holdings_per_capita"], td["circulation_rate"]) == (0.075, 0.075, 1.0)
     assert (wl["loans_per_capita"], wl["holdings_per_capita"]) == (0.05, 0.05)
     assert (dc["loans_per_capita"], dc["holdings_per_capita"], dc["added_per_capita"]) == (0.04, 0.04, 0.04)
+    assert (td["visits_per_capita"], dc["visits_per_capita"], wl["visits_per_capita"]) == (1.05, 0.42, None)
     assert rows["DC"]["own"]["loans_per_capita"] is None  # the county's population is not the 总馆's own
     assert rows["DC-TD-01"]["total"]["loans_per_capita"] is None
     assert "DC-TD-01:loans_per_capita" in answer["not_computable"]
