@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["statistics entries"])
 StatsReader = Annotated[Principal, allows("stats.read")]
 StatsEntry = Annotated[Principal, allows("stats.enter")]
 UnitCode = Annotated[str, Query(pattern=r"^[A-Z0-9][A-Z0-9-]{0,31}$", description="A unit's code")]
-Year = Annotated[int, Query(ge=1, le=9999)]
+Year = Annotated[int, Query(ge=1949, le=9999, description="A year from 1949 to the current one")]
 
 
 def too_large(limit_mb: int) -> DomainError:
