@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 
 from ils.auth.principal import Principal
 from ils.http import Now, ReadSession, WriteSession, allows
-from reports import annual, evaluation, service, xlsx
+from reports import annual, assets, evaluation, service, xlsx
 from reports.figures import FIGURES
 from reports.schemas import (
     AnnualLineRead,
@@ -20,12 +20,15 @@ from reports.schemas import (
     AnnualSectionRead,
     AnnualSheetRead,
     AnnualSubmit,
+    AssetReportRead,
+    AssetRowRead,
     DifferenceRead,
     EvaluationRead,
     FigureDefinition,
     FiguresRead,
     JudgementRead,
     PeriodRead,
+    StockRead,
     TargetWrite,
     UnitEvaluationRead,
     UnitFiguresRead,
@@ -172,3 +175,35 @@ def get_evaluation(
 def put_target(body: TargetWrite, session: WriteSession, principal: Submitter, now: Now) -> dict[str, dict[str, float]]:
     """Set a system's own target for an indicator at a unit level (main, branch, service_point)."""
     return evaluation.set_target(session, principal, body.system, body.indicator, body.level, body.target, now)
+
+
+# ---- the asset report ---------------------------------------------------------------------------
+
+def _stock(stock: assets.Stock) -> StockRead:
+    return StockRead(copies=stock.copies, value_fen=stock.value_fen, unpriced=stock.unpriced)
+
+
+def read_assets(report: assets.AssetReport) -> AssetReportRead:
+    return AssetReportRead(unit=report.unit, name=report.name, year=report.year, rows=[
+        AssetRowRead(code=r.code, name=r.name, level=r.level, depth=r.depth, scope=r.scope, start=_stock(r.start),
+                     added=_stock(r.added), weeded=_stock(r.weeded), lost=_stock(r.lost), end=_stock(r.end),
+                     balanced=r.balanced) for r in report.rows])
+
+
+@router.get("/assets", response_model=None, responses={200: {
+    "description": "The asset report as JSON (AssetReportRead) or XLSX",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AssetReportRead"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+def get_assets(
+    session: ReadSession, principal: StatsReader,
+    unit: Annotated[str, Query(max_length=32)],
+    year: Annotated[int, Query(ge=1900, le=2200)],
+    format: Annotated[Literal["json", "xlsx"], Query()] = "json",
+) -> AssetReportRead | Response:
+    """The asset report (资产统计年报) of a unit and every unit below it: holdings and their value on
+    1 January, copies added, weeded and written off after a loss, and holdings at the year's end."""
+    report = assets.assets(session, principal, unit, year)
+    if format == "xlsx":
+        return Response(xlsx.assets_workbook(report), media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="assets-{report.unit}-{year}.xlsx"'})
+    return read_assets(report)

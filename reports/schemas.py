@@ -147,3 +147,30 @@ class TargetWrite(BaseModel):
     indicator: str = Field(max_length=40)
     level: str = Field(max_length=20)
     target: float = Field(ge=0, le=100_000)
+
+
+class StockRead(BaseModel):
+    copies: int
+    value_fen: int
+    unpriced: int = Field(description="Copies without a price (not in value_fen)")
+
+
+class AssetRowRead(BaseModel):
+    code: str
+    name: str
+    level: str
+    depth: int
+    scope: str = Field(description="own: the unit alone; total: with every unit below it")
+    start: StockRead = Field(description="Held on 1 January")
+    added: StockRead
+    weeded: StockRead = Field(description="Withdrawn from the shelf, damaged or in processing (剔旧)")
+    lost: StockRead = Field(description="Withdrawn after a loss (from lost or missing)")
+    end: StockRead = Field(description="Held at the end of the year")
+    balanced: bool = Field(description="start + added - weeded - lost = end, in copies and in value")
+
+
+class AssetReportRead(BaseModel):
+    unit: str
+    name: str
+    year: int
+    rows: list[AssetRowRead]

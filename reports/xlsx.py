@@ -17,6 +17,7 @@ from typing import Any
 import xlsxwriter
 
 from reports.annual import LINES, SECTIONS, Report, Sheet
+from reports.assets import AssetReport
 from reports.evaluation import Evaluation
 from reports.figures import FIGURES
 
@@ -169,5 +170,39 @@ def evaluation_workbook(found: Evaluation) -> bytes:
             else:
                 ws.write_number(row, 4 + 2 * i, j.value, status[j.status])
             ws.write_number(row, 5 + 2 * i, j.target, text)
+    book.close()
+    return out.getvalue()
+
+
+def assets_workbook(report: AssetReport) -> bytes:
+    """One sheet: per unit (roll-ups first), copies and value (元) at the start, added, weeded,
+    written off after a loss, and at the end."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = book.add_worksheet("资产统计")
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    head = book.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2", "align": "center", "text_wrap": True})
+    text = book.add_format({"border": 1})
+    bold = book.add_format({"border": 1, "bold": True})
+    count = book.add_format({"border": 1, "num_format": "#,##0"})
+    money = book.add_format({"border": 1, "num_format": "#,##0.00"})
+    parts = (("start", "年初藏量"), ("added", "本年新增"), ("weeded", "剔旧注销"), ("lost", "丢失注销"), ("end", "年末藏量"))
+    ws.merge_range(0, 0, 0, 1 + 2 * len(parts), f"{report.name}{report.year}年度文献资产统计",
+                   book.add_format({"bold": True, "font_size": 14, "align": "center"}))
+    ws.write_row(1, 0, ["单位", "范围"], head)
+    for i, (_, label) in enumerate(parts):
+        ws.write(1, 2 + 2 * i, f"{label}（册）", head)
+        ws.write(1, 3 + 2 * i, f"{label}（元）", head)
+    ws.repeat_rows(1)
+    ws.set_column(0, 0, 30)
+    for row, r in enumerate(report.rows, start=2):
+        ws.write(row, 0, "　" * r.depth + r.name, bold if r.scope == "total" else text)
+        ws.write(row, 1, "含下属" if r.scope == "total" else "本馆", text)
+        for i, (part, _) in enumerate(parts):
+            stock = getattr(r, part)
+            ws.write_number(row, 2 + 2 * i, stock.copies, count)
+            ws.write_number(row, 3 + 2 * i, stock.value_fen / 100, money)
     book.close()
     return out.getvalue()

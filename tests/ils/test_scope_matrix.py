@@ -274,6 +274,8 @@ API: dict[tuple[str, str], Scenario] = {
         units={"unit": u}),
     ("POST", "/api/v1/reports/annual/reopen"): lambda w, u: Req(
         "POST", "/api/v1/reports/annual/reopen", json={"unit": u, "year": 2026, "reason": "补录"}, units={"unit": u}),
+    ("GET", "/api/v1/reports/assets"): lambda w, u: Req("GET", "/api/v1/reports/assets",
+                                                        params={"unit": u, "year": 2026}, units={"unit": u}),
     ("GET", "/api/v1/reports/evaluation"): lambda w, u: Req(
         "GET", "/api/v1/reports/evaluation", params={"system": _system(u), "year": 2026},
         units={"unit": _system(u)}),
