@@ -53,6 +53,7 @@ ROOT = HERE.parent
 # Run as a script, this directory comes first on sys.path; the project's packages must win.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
+from bench.circulation import log_in  # noqa: E402  (the same demo librarians log in)
 from tests.support.live_server import SECRET_KEY, free_port, spawn, stop, wait_until_up  # noqa: E402
 
 WARMUP_SECONDS = 3.0
@@ -345,20 +346,6 @@ class Clerk(threading.Thread):
             if self.think:
                 time.sleep(self.think)
         self.client.close()
-
-
-def log_in(base: str, units: list[str]) -> dict[str, str]:
-    import httpx
-
-    from ils.demo.setup import DEMO_PASSWORD
-
-    tokens = {}
-    with httpx.Client(base_url=base + "/api/v1", timeout=30) as client:
-        for unit in units:
-            response = client.post("/auth/token", json={"username": f"lib-{unit.lower()}", "password": DEMO_PASSWORD})
-            response.raise_for_status()
-            tokens[unit] = response.json()["access_token"]
-    return tokens
 
 
 # ---- a phase -------------------------------------------------------------------------------------
