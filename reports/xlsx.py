@@ -39,6 +39,18 @@ def _sheet_name(sheet: Sheet, used: set[str]) -> str:
     return name
 
 
+def _a4(book: Any, name: str, *, landscape: bool) -> Any:
+    """A sheet printed on A4, one page wide however many rows."""
+    ws = book.add_worksheet(name)
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    return ws
+
+
 def _display(code: str, value: Any) -> Any:
     line = LINES[code]
     if value is None:
@@ -64,10 +76,7 @@ def workbook(report: Report) -> bytes:
     note = book.add_format({"italic": True, "font_color": "#595959"})
     used: set[str] = set()
     for index, sheet in enumerate(report.sheets):
-        ws = book.add_worksheet(_sheet_name(sheet, used))
-        ws.set_paper(9)  # A4
-        ws.set_portrait()
-        ws.fit_to_pages(1, 0)
+        ws = _a4(book, _sheet_name(sheet, used), landscape=False)
         ws.set_margins(left=0.6, right=0.6, top=0.8, bottom=0.8)
         ws.set_footer("&C第 &P 页，共 &N 页")
         ws.set_column(0, 0, 44)
@@ -142,10 +151,7 @@ def evaluation_workbook(found: Evaluation) -> bytes:
     """One sheet: a row per unit (ranked), per indicator the figure coloured by its status and the target."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
-    ws = book.add_worksheet("绩效考核")
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws = _a4(book, "绩效考核", landscape=True)
     head = book.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2", "text_wrap": True, "align": "center"})
     text = book.add_format({"border": 1})
     status = {s: book.add_format({"border": 1, "bg_color": c, "num_format": "0.00##"}) for s, c in STATUS_COLOURS.items()}
@@ -179,10 +185,7 @@ def assets_workbook(report: AssetReport) -> bytes:
     written off after a loss, and at the end."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
-    ws = book.add_worksheet("资产统计")
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws = _a4(book, "资产统计", landscape=True)
     head = book.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2", "align": "center", "text_wrap": True})
     text = book.add_format({"border": 1})
     bold = book.add_format({"border": 1, "bold": True})
