@@ -1,4 +1,4 @@
-"""The ``ils`` command: serve, demo, migrate, import-marc, export-marc, import-visits, user, outbox-relay."""
+"""The ``ils`` command: serve, demo, migrate, import-marc, export-marc, import-visits, report, user, outbox-relay."""
 
 from __future__ import annotations
 
@@ -356,6 +356,53 @@ def report_annual(
         console.print(f"wrote {csv_path}")
     blank = sum(len(b) for b in report.blanks.values())
     console.print(f"{report.name} {year}: {report.state}, {len(report.sheets)} sheets, {blank} blank lines")
+
+
+@report_app.command("evaluation")
+def report_evaluation(
+    system: str = typer.Option(..., help="The 总馆's code: every unit of its system is judged"),
+    year: int = typer.Option(..., help="The year"),
+    xlsx_path: Path = typer.Option(None, "--xlsx", help="Write the workbook here"),
+) -> None:
+    """The evaluation (绩效考核) of a system: every unit against the indicators, ranked."""
+    from ils.auth.principal import job
+    from reports import evaluation, xlsx
+
+    with get_database().session(write=False) as session:
+        found = evaluation.evaluate(session, job("cli"), system, year)
+    if xlsx_path is not None:
+        xlsx_path.write_bytes(xlsx.evaluation_workbook(found))
+        console.print(f"wrote {xlsx_path}")
+    table = Table("rank", "unit", "level", "met", "near", "judged", "score", title=f"{found.name} {year}")
+    for unit in found.units:
+        table.add_row(str(unit.rank), f"{unit.code} {unit.name}", unit.level, str(unit.met), str(unit.near),
+                      str(unit.judged), f"{unit.score:.2f}")
+    console.print(table)
+
+
+@report_app.command("assets")
+def report_assets(
+    unit: str = typer.Option(..., help="The unit's code: the report covers it and every unit below it"),
+    year: int = typer.Option(..., help="The year"),
+    xlsx_path: Path = typer.Option(None, "--xlsx", help="Write the workbook here"),
+) -> None:
+    """The asset report (资产统计年报) of a unit: holdings and their value at the start and end of the
+    year, copies added, weeded and written off after a loss."""
+    from ils.auth.principal import job
+    from reports import assets, xlsx
+
+    with get_database().session(write=False) as session:
+        report = assets.assets(session, job("cli"), unit, year)
+    if xlsx_path is not None:
+        xlsx_path.write_bytes(xlsx.assets_workbook(report))
+        console.print(f"wrote {xlsx_path}")
+    table = Table("unit", "scope", "start", "added", "weeded", "lost", "end", "value at end (yuan)", "balances",
+                  title=f"{report.name} {year}")
+    for row in report.rows:
+        table.add_row(f"{'  ' * row.depth}{row.code} {row.name}", row.scope, str(row.start.copies),
+                      str(row.added.copies), str(row.weeded.copies), str(row.lost.copies), str(row.end.copies),
+                      f"{row.end.value_fen / 100:.2f}", "yes" if row.balanced else "NO")
+    console.print(table)
 
 
 @user_app.command("add")

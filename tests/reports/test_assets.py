@@ -51,3 +51,19 @@ def test_the_asset_xlsx_has_a_row_per_unit_and_roll_up(story: Library, client: A
     librarian = staff(client, db, "librarian", ("DC-TD",))
     assert _assets(story, "DC", librarian).status_code == 403
     assert _assets(story, "DC-TD", librarian).status_code == 200
+
+
+def test_ils_report_assets_prints_each_row_balanced_and_writes_the_workbook(story: Library, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from ils.cli import app
+
+    result = CliRunner().invoke(app, ["report", "assets", "--unit", "DC", "--year", "2026",
+                                      "--xlsx", str(tmp_path / "assets.xlsx")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in result.output.splitlines()
+            if line.count("│") > 3]
+    assert [row[0].split()[0] for row in rows] == ["DC", "DC", "DC-TD", "DC-TD", "DC-TD-01", "DC-WL"]
+    assert rows[0][1:8] == ["total", "0", "4", "0", "0", "4", "90.00"]  # as the API's DC roll-up
+    assert all(row[-1] == "yes" for row in rows)
+    assert load_workbook(tmp_path / "assets.xlsx")["资产统计"].max_row > 2

@@ -73,3 +73,18 @@ def test_the_evaluation_xlsx_ranks_the_units_with_their_figures(story: Library) 
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert [r[2] for r in rows] == ["DC-TD", "DC", "DC-WL", "DC-TD-01"]
     assert rows[1][3] == "3/6"
+
+
+def test_ils_report_evaluation_ranks_the_units_and_writes_the_workbook(story: Library, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from ils.cli import app
+
+    result = CliRunner().invoke(app, ["report", "evaluation", "--system", "DC", "--year", "2026",
+                                      "--xlsx", str(tmp_path / "eval.xlsx")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    ranked = [line.split("│")[2].split()[0] for line in result.output.splitlines() if line.count("│") > 3]
+    assert ranked == ["DC-TD", "DC", "DC-WL", "DC-TD-01"]  # as the API ranks them
+    assert load_workbook(tmp_path / "eval.xlsx").sheetnames
+    branch = CliRunner().invoke(app, ["report", "evaluation", "--system", "DC-TD", "--year", "2026"])
+    assert branch.exit_code != 0 and getattr(branch.exception, "code", None) == "SYSTEM_REQUIRED"
