@@ -67,8 +67,9 @@ ElderParam = Annotated[int, Query(ge=0, le=1)]
 
 # The overview's figures, in the order a manager reads them.
 HEADLINE = ("loans", "renewals", "returns", "returns_away", "borrowing_readers", "active_readers",
-            "holds_placed", "holds_filled", "holdings", "holdings_added",
-            "loans_per_capita", "holdings_per_capita", "added_per_capita", "circulation_rate")
+            "holds_placed", "holds_filled", "holdings", "holdings_added", "visits", "activities",
+            "activity_attendance", "loans_per_capita", "holdings_per_capita", "added_per_capita",
+            "visits_per_capita", "circulation_rate")
 
 SVG = "image/svg+xml"
 # The chart is a document of its own: its inline <style> is all it may use.

@@ -61,7 +61,8 @@ def test_a_managers_overview_shows_the_hand_counted_totals_each_with_its_definit
     expected = {"loans": "4", "renewals": "1", "returns": "3", "returns_away": "3", "borrowing_readers": "3",
                 "active_readers": "2", "holds_placed": "1", "holds_filled": "1", "holdings": "4",
                 "holdings_added": "4", "loans_per_capita": "0.04", "holdings_per_capita": "0.04",
-                "added_per_capita": "0.04", "circulation_rate": "1.00"}
+                "added_per_capita": "0.04", "circulation_rate": "1.00", "visits": "42", "activities": "2",
+                "activity_attendance": "65", "visits_per_capita": "0.42"}
     assert {code: _value(html, code) for code in expected} == expected
     loans = _card(html, "loans")
     assert "外借册次" in loans and FIGURES["loans"].definition_zh in loans and "统计口径：发生馆" in loans
