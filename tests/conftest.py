@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -122,6 +123,22 @@ def client(db: Database):  # type: ignore[no-untyped-def]
 
     with TestClient(create_app()) as c:
         yield c
+
+
+# The production argon2 cost (64 MiB, ~0.1 s a hash or check) is there to slow an attacker; in
+# the test process every account made and every login paid it, some 0.2 s a test. Hashes here are
+# still argon2, verified as such, at the lowest cost; a hash carries its own parameters, so a
+# served app started by a test checks them the same way. Tests that time the checks (the login
+# limits) are marked real_argon2 and keep the production hasher.
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_argon2") is None:
+        from ils.auth import security
+
+        monkeypatch.setattr(security, "_hasher", _CHEAP_HASHER)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -19,6 +20,9 @@ from ils.errors import Throttled
 from tests.support.concurrency import at_once
 from tests.support.factories import make_user
 from tests.support.live_server import live_server
+
+# The checks are timed against their bound and their wait: at the production cost.
+pytestmark = pytest.mark.real_argon2
 
 WRONG = {"username": "alice", "password": "not-the-password"}
 RIGHT = {"username": "alice", "password": "password-123"}

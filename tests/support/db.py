@@ -27,7 +27,16 @@ def reset(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.write_engine.begin() as conn:
         if database.dialect == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # A test fills a few tables of the sixty: DELETE empties those in the order of their
+            # foreign keys at a fraction of TRUNCATE's cost (which makes new files for every table
+            # and index, ~140 ms a test), and only the sequences a test drew from start over.
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            used = conn.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences "
+                                     "WHERE last_value IS NOT NULL")).scalars().all()
+            if used:
+                conn.execute(text("SELECT setval(s::regclass, 1, false) FROM unnest(CAST(:used AS text[])) s"),
+                             {"used": list(used)})
             return
         for name in tables:
             conn.execute(text(f"DELETE FROM {name}"))
