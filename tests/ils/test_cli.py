@@ -65,7 +65,8 @@ def test_import_marc_stops_a_file_that_is_not_marc_and_says_how_many_rejections_
     tail = tmp_path / "tail.mrc"
     good = b"".join(to_iso2709(cnmarc(f"书{k}", control=f"C{k}"), "cnmarc") for k in range(20))
     tail.write_bytes(good + random.Random(6).randbytes(1024 * 1024))
-    result = runner.invoke(app, ["import-marc", "--show-errors", "3", str(noise), str(tail)])
+    # Wide enough that rich never folds a long temporary path in the middle of a word.
+    result = runner.invoke(app, ["import-marc", "--show-errors", "3", str(noise), str(tail)], env={"COLUMNS": "400"})
     assert result.exit_code == 1
     output = " ".join(result.output.split())
     assert "noise.mrc: IMPORT_NOT_MARC" in output and "nothing was imported" in output
