@@ -6,7 +6,8 @@ the county plans' (``DEFAULT_TARGETS``); a system may set its own (``indicator_t
 for the year: **met** at or above the target, **near** within ``NEAR`` of it, **missed** below,
 and **none** where the figure cannot be computed (no population set) — never counted as missed.
 Units are ranked by the share of their indicators met, then near; the trend is the same figure
-for each of the last five years.
+for each of the last five years. A manager of the system sees every unit; a branch librarian
+asking for their system sees their own units, with their rank among all of the system's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ils.auth import gate
 from ils.auth.principal import Principal
-from ils.errors import InvalidInput
+from ils.errors import Forbidden, InvalidInput
 from ils.events import record_event
 from ils.network.snapshot import UnitInfo, network, unit_by_code
 from reports import repository as repo
@@ -119,11 +120,11 @@ def _system(session: Session, code: str) -> UnitInfo:
 
 def evaluate(session: Session, principal: Principal, system_code: str, year: int) -> Evaluation:
     system = _system(session, system_code)
-    gate.check(session, principal, "stats.read", unit=system.id)
     if not 1900 <= year <= 2200:
         raise InvalidInput("YEAR_INVALID", f"year {year} is out of range")
-    goals = targets(session, system)
     units = [u for u in subtree(network(session), system) if u.level in LEVELS]
+    shown = {u.code for u in _readable(session, principal, units)}
+    goals = targets(session, system)
     years = list(range(year - TREND_YEARS + 1, year + 1))
     per_year = {y: {row.code: row.total for row in compute(session, system, Period(date(y, 1, 1), date(y, 12, 31),
                                                                                   str(y)), "happened").rows}
@@ -143,7 +144,23 @@ def evaluate(session: Session, principal: Principal, system_code: str, year: int
     ranked = sorted(found, key=lambda e: (-e.score, -e.met, e.code))
     for position, evaluation in enumerate(ranked, start=1):
         evaluation.rank = position
-    return Evaluation(system.code, system.name, year, goals, ranked)
+    return Evaluation(system.code, system.name, year, goals, [e for e in ranked if e.code in shown])
+
+
+def _readable(session: Session, principal: Principal, units: list[UnitInfo]) -> list[UnitInfo]:
+    """The units of the system the principal may read statistics of: a manager of the system all,
+    a branch librarian their own (ranked among the whole system, as the county publishes it);
+    none at all is the gate's refusal for the system's 总馆."""
+    found = []
+    for unit in units:
+        try:
+            gate.check(session, principal, "stats.read", unit=unit.id)
+        except Forbidden:
+            continue
+        found.append(unit)
+    if not found:
+        gate.check(session, principal, "stats.read", unit=units[0].id)
+    return found
 
 
 def _number(value: object) -> float | None:

@@ -51,6 +51,9 @@ class Req:
     desk: str | None = None  # a page's desk unit (the unit cookie)
     fresh_login: bool = False  # the request ends the login (log out): log in again before each
     json_for: Callable[[str], Any] | None = None  # a body that depends on who sends it
+    # The answer narrows to the units of this system the login may read (the evaluation): refused
+    # only when it may read none of them.
+    narrows_to_system: str | None = None
 
 
 Scenario = Callable[[World, str], Req]
@@ -278,7 +281,7 @@ API: dict[tuple[str, str], Scenario] = {
                                                         params={"unit": u, "year": 2026}, units={"unit": u}),
     ("GET", "/api/v1/reports/evaluation"): lambda w, u: Req(
         "GET", "/api/v1/reports/evaluation", params={"system": _system(u), "year": 2026},
-        units={"unit": _system(u)}),
+        narrows_to_system=_system(u)),
     ("PUT", "/api/v1/reports/targets"): lambda w, u: Req(
         "PUT", "/api/v1/reports/targets", json={"system": _system(u), "indicator": "opening_hours",
                                                 "level": "branch", "target": 48}, units={"unit": _system(u)}),
@@ -455,11 +458,19 @@ def expected_allowed(db: Any, world: World, role: str, op_name: str, who: str | 
         units = network(s).by_code
         if who == "desk" and req.desk is not None and not gate.within(network(s), principal, units[req.desk].id, "own"):
             return False  # a desk page at a unit one does not serve: choose a desk first
-        try:
-            gate.check(s, principal, op_name, card=req.card,
-                       **{role_: units[code].id if code else None for role_, code in req.units.items()})
-        except Forbidden:
-            return False
+        if req.narrows_to_system is not None:
+            system = units[req.narrows_to_system].id
+            members = [u for u in network(s).units.values() if system in (u.id, u.system_id)]
+            return any(_passes(s, principal, op_name, {"unit": u.id}) for u in members)
+        return _passes(s, principal, op_name, {role_: units[code].id if code else None
+                                               for role_, code in req.units.items()}, req.card)
+
+
+def _passes(session: Any, principal: Any, op_name: str, units: dict[str, int | None], card: str | None = None) -> bool:
+    try:
+        gate.check(session, principal, op_name, card=card, **units)
+    except Forbidden:
+        return False
     return True
 
 

@@ -60,8 +60,12 @@ def test_a_systems_own_targets_change_the_judgement_and_near_is_within_ten_perce
 
 def test_the_evaluation_is_for_a_system_its_staff_may_read(story: Library, client: Any, db: Any) -> None:
     assert _evaluation(story, system="DC-TD").json()["error"] == "SYSTEM_REQUIRED"
+    # A branch librarian sees their own units, ranked among the whole system; another system's
+    # librarian nothing of this one.
     librarian = staff(client, db, "librarian", ("DC-TD",))
-    assert _evaluation(story, librarian).status_code == 403
+    mine = _evaluation(story, librarian).json()
+    assert [(u["code"], u["rank"]) for u in mine["units"]] == [("DC-TD", 1), ("DC-TD-01", 4)]  # with its point
+    assert _evaluation(story, staff(client, db, "librarian", ("XD",))).status_code == 403
     assert client.put("/api/v1/reports/targets", headers=librarian, json={
         "system": "DC", "indicator": "opening_hours", "level": "branch", "target": 1}).status_code == 403
 
